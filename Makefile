@@ -1,0 +1,27 @@
+# The two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+
+.PHONY: run test setup wasm-size fmt
+
+## Install what is missing, start Postgres and Redis, then build and serve the demo
+## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
+run: setup
+	cargo leptos serve
+
+## Every check and test suite; ends with "N passed, N failed".
+test:
+	@scripts/test.sh
+
+## Idempotent: installs tools and packages, starts services, creates the database.
+setup:
+	@scripts/setup.sh
+
+## Release build of the browser bundle, and its size raw, gzip and brotli.
+wasm-size: setup
+	@scripts/wasm-size.sh
+
+## Format Rust code and view! macros.
+fmt:
+	cargo fmt --all
+	leptosfmt src

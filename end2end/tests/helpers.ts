@@ -1,0 +1,29 @@
+import { expect, type Page } from '@playwright/test';
+
+/** Seat counts of the demo auditoriums (documented in docs/api.md). */
+export const AUDITORIUM_SEATS: Record<string, number> = {
+  'Grand Hall': 352,
+  'Studio 2': 140,
+  'Screening Room': 8,
+};
+
+/** From the home page, opens the first upcoming showtime in the named auditorium. */
+export async function openShowtimeIn(page: Page, auditorium: string) {
+  await page.goto('/');
+  const link = page.locator(`a.showtime-link[data-auditorium="${auditorium}"]`).first();
+  await expect(link).toBeVisible();
+  await link.click();
+  await expect(page).toHaveURL(/\/showtimes\/\d+$/);
+}
+
+/** Waits until the WASM bundle has hydrated the page (App sets the attribute). */
+export async function waitForHydration(page: Page) {
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** "$12.50" → 1250. */
+export function cents(text: string): number {
+  const match = text.match(/\$(\d+)\.(\d{2})/);
+  if (!match) throw new Error(`no price in ${text}`);
+  return Number(match[1]) * 100 + Number(match[2]);
+}

@@ -1,0 +1,34 @@
+import { expect, test } from '@playwright/test';
+import { cents, openShowtimeIn, waitForHydration } from './helpers';
+
+// Needs the WASM bundle: runs in the hydrated project only.
+
+test('selecting two seats lists both with the right total', async ({ page }) => {
+  await openShowtimeIn(page, 'Studio 2');
+  await waitForHydration(page);
+
+  const first = page.getByRole('button', { name: /^Row C, seat 3, / });
+  const second = page.getByRole('button', { name: /^Row F, seat 10, / });
+  const price1 = cents((await first.getAttribute('aria-label')) ?? '');
+  const price2 = cents((await second.getAttribute('aria-label')) ?? '');
+  // Row F is premium: the total must come from each seat's own price.
+  expect(price2).toBeGreaterThan(price1);
+
+  await first.click();
+  await expect(first).toHaveAttribute('aria-pressed', 'true');
+  await second.click();
+
+  const summary = page.getByTestId('selected-seats');
+  await expect(summary.locator('li')).toHaveCount(2);
+  await expect(summary).toContainText('C3');
+  await expect(summary).toContainText('F10');
+  const total = price1 + price2;
+  const expected = `$${Math.floor(total / 100)}.${String(total % 100).padStart(2, '0')}`;
+  await expect(page.getByTestId('total')).toHaveText(expected);
+
+  // Clicking a selected seat again deselects it.
+  await first.click();
+  await expect(first).toHaveAttribute('aria-pressed', 'false');
+  await expect(summary.locator('li')).toHaveCount(1);
+  await expect(summary).not.toContainText('C3');
+});

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Runs every check and test suite against real services, then prints one line
+# "N passed, N failed" summed over all of them, and exits non-zero if anything failed.
+#
+# Suites: format and lint checks (one each), Rust unit and integration tests (against real
+# Postgres and Redis, one fresh database per test), and the Playwright suite (Debian Chromium
+# against the real server, on its own database and Redis index).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+# The same flag cargo-leptos sets for debug builds, so tests reuse its compiled dependencies.
+export RUSTFLAGS="--cfg erase_components"
+export CARGO_TERM_COLOR=never
+
+PG_SERVER="postgres://marquee:marquee@127.0.0.1:5432"
+E2E_ADDR="127.0.0.1:3100"
+E2E_DB="marquee_e2e"
+E2E_REDIS="redis://127.0.0.1:6379/2"
+LOGS="target/test-logs"
+mkdir -p "$LOGS"
+
+passed=0
+failed=0
+failures=()
+
+section() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+
+# A check counts as one test.
+check() {
+  local name=$1
+  shift
+  section "$name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+check "cargo fmt --check" cargo fmt --all -- --check
+check "leptosfmt --check" leptosfmt --check src
+check "clippy (ssr)" cargo clippy --features ssr --all-targets -- -D warnings
+check "clippy (hydrate)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+# --- Rust unit and integration tests -----------------------------------------------------------
+section "cargo test (unit + integration, real Postgres and Redis)"
+# Databases left by earlier runs (each integration test creates its own).
+psql "$PG_SERVER/postgres" -qtAX -c \
+  "SELECT datname FROM pg_database WHERE datname LIKE 'marquee\_test\_%'" |
+  while read -r db; do psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
+redis-cli -n 1 flushdb >/dev/null
+TEST_DATABASE_SERVER="$PG_SERVER" TEST_REDIS_URL="redis://127.0.0.1:6379/1" \
+  cargo test --features ssr 2>&1 | tee "$LOGS/cargo-test.log"
+cargo_status=${PIPESTATUS[0]}
+read -r rust_passed rust_failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$LOGS/cargo-test.log")
+if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then
+  rust_failed=1 # did not compile, or crashed before reporting
+fi
+passed=$((passed + rust_passed))
+failed=$((failed + rust_failed))
+[ "$rust_failed" -eq 0 ] || failures+=("cargo test ($rust_failed)")
+
+# --- End-to-end: Playwright against the real server -------------------------------------------
+section "end-to-end (Playwright, Chromium)"
+e2e() {
+  cargo leptos build || return 1
+  psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || return 1
+  psql "$PG_SERVER/postgres" -qX -c "CREATE DATABASE $E2E_DB" || return 1
+  redis-cli -n 2 flushdb >/dev/null || return 1
+  LEPTOS_SITE_ADDR="$E2E_ADDR" LEPTOS_SITE_ROOT=target/site \
+    DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
+    target/debug/marquee >"$LOGS/e2e-server.log" 2>&1 &
+  local server=$!
+  rm -f end2end/test-results/results.json
+  (cd end2end && BASE_URL="http://$E2E_ADDR" npx playwright test)
+  local status=$?
+  kill -TERM "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+  return $status
+}
+e2e
+e2e_status=$?
+results=end2end/test-results/results.json
+if [ -f "$results" ]; then
+  read -r e2e_passed e2e_failed < <(node -e '
+    const s = require(process.argv[1]).stats;
+    console.log(s.expected + s.flaky, s.unexpected);' "$PWD/$results")
+else
+  e2e_passed=0
+  e2e_failed=0
+fi
+if [ "$e2e_status" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then
+  e2e_failed=1 # build, server or runner failure before any test reported
+  echo "end-to-end did not run; server log: $LOGS/e2e-server.log"
+fi
+passed=$((passed + e2e_passed))
+failed=$((failed + e2e_failed))
+[ "$e2e_failed" -eq 0 ] || failures+=("end-to-end ($e2e_failed)")
+
+echo
+if ((${#failures[@]})); then
+  printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

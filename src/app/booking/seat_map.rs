@@ -1,0 +1,96 @@
+//! The seat map: the auditorium's grid, drawn from its layout.
+//!
+//! Every seat is a `<button>` carrying the browser-test contract (docs/api.md):
+//! `data-seat-id` (the seat's id), `data-state` (`available` for now) and an accessible name
+//! "Row C, seat 7, standard, $12.50". Aisles and gaps are simply grid cells without a seat.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+
+use crate::app::catalog::{Price, Seat, SeatKind, SeatLayout};
+
+#[component]
+pub fn SeatMap(
+    layout: SeatLayout,
+    prices: Vec<Price>,
+    selection: RwSignal<BTreeSet<i64>>,
+) -> impl IntoView {
+    let price_of = move |kind: SeatKind| prices.iter().find(|p| p.kind == kind).map(|p| p.cents);
+    // Row labels sit in an extra column at each end; seats are shifted one column right.
+    let label_end = layout.grid_cols + 2;
+    let grid_style = format!(
+        "--cols: {}; --rows: {}",
+        layout.grid_cols, layout.grid_rows
+    );
+    let labels = layout
+        .rows
+        .iter()
+        .flat_map(|row| {
+            [1, label_end].map(|col| {
+                view! {
+                    <span
+                        class="row-label"
+                        aria-hidden="true"
+                        style=format!("grid-row: {}; grid-column: {col}", row.grid_row)
+                    >
+                        {row.label.clone()}
+                    </span>
+                }
+            })
+        })
+        .collect_view();
+    let seats = layout
+        .seats
+        .into_iter()
+        .map(|seat| {
+            let price = price_of(seat.kind);
+            view! { <SeatButton seat price selection /> }
+        })
+        .collect_view();
+    view! {
+        <div class="seat-map">
+            <div class="screen" aria-hidden="true">
+                "Screen"
+            </div>
+            <div class="seat-grid" role="group" aria-label="Seats" style=grid_style>
+                {labels}
+                {seats}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn SeatButton(seat: Seat, price: Option<i64>, selection: RwSignal<BTreeSet<i64>>) -> impl IntoView {
+    let id = seat.id;
+    let is_selected = move || selection.with(|s| s.contains(&id));
+    let toggle = move |_| {
+        selection.update(|s| {
+            if !s.remove(&id) {
+                s.insert(id);
+            }
+        })
+    };
+    // Wheelchair spaces show the symbol instead of a number; the name says it in words.
+    let face = match seat.kind {
+        SeatKind::Wheelchair => "♿".to_string(),
+        _ => seat.number.to_string(),
+    };
+    view! {
+        <button
+            type="button"
+            class=format!("seat seat--{}", seat.kind.as_str())
+            class:selected=is_selected
+            style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col + 1)
+            data-seat-id=id.to_string()
+            data-state="available"
+            aria-label=seat.accessible_name(price)
+            aria-pressed=move || if is_selected() { "true" } else { "false" }
+            title=seat.short_name()
+            on:click=toggle
+        >
+            <span aria-hidden="true">{face}</span>
+        </button>
+    }
+}

@@ -1,0 +1,64 @@
+use std::collections::{BTreeSet, HashMap};
+
+use leptos::prelude::*;
+
+use crate::app::catalog::ShowtimeDetail;
+use crate::app::money::format_cents;
+
+/// The selected seats, in seat-map order, with their prices and the total.
+#[component]
+pub fn SelectionSummary(detail: ShowtimeDetail, selection: RwSignal<BTreeSet<i64>>) -> impl IntoView {
+    // Seat id → (position for ordering, "C7", price). Built once; the selection only holds ids.
+    let lookup: HashMap<i64, ((i32, i32), String, i64)> = detail
+        .layout
+        .seats
+        .iter()
+        .map(|seat| {
+            let price = detail.price_of(seat.kind).unwrap_or(0);
+            (seat.id, ((seat.grid_row, seat.grid_col), seat.short_name(), price))
+        })
+        .collect();
+    let lookup = StoredValue::new(lookup);
+    let lines = move || {
+        let mut lines: Vec<_> = selection.with(|ids| {
+            lookup.with_value(|l| ids.iter().filter_map(|id| l.get(id).cloned()).collect())
+        });
+        lines.sort();
+        lines
+    };
+    let total = move || lines().iter().map(|(_, _, price)| price).sum::<i64>();
+    let count = move || selection.with(|s| s.len());
+    view! {
+        <aside class="summary" aria-labelledby="summary-title">
+            <h2 id="summary-title">"Your seats"</h2>
+            <div aria-live="polite">
+                <Show
+                    when=move || { count() > 0 }
+                    fallback=|| view! { <p class="muted">"Pick seats on the map."</p> }
+                >
+                    <ul class="selected-seats" data-testid="selected-seats">
+                        {move || {
+                            lines()
+                                .into_iter()
+                                .map(|(_, name, price)| {
+                                    view! {
+                                        <li>
+                                            <span class="seat-name">{name}</span>
+                                            <span class="seat-price">{format_cents(price)}</span>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()
+                        }}
+                    </ul>
+                    <p class="total">
+                        {move || {
+                            let n = count();
+                            format!("{n} seat{}", if n == 1 { "" } else { "s" })
+                        }} " · Total " <strong data-testid="total">{move || format_cents(total())}</strong>
+                    </p>
+                </Show>
+            </div>
+        </aside>
+    }
+}

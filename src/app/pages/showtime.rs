@@ -1,0 +1,93 @@
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+
+use super::{ErrorPanel, id_param};
+use crate::app::booking::{Legend, SeatMap, SelectionSummary};
+use crate::app::catalog::{ShowtimeDetail, showtime};
+use crate::app::error::AppError;
+use crate::app::money::format_cents;
+
+/// `/showtimes/:id`: the movie, the time, the prices and the seat map.
+#[component]
+pub fn ShowtimePage() -> impl IntoView {
+    let id = id_param();
+    let detail = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => showtime(id).await,
+            None => Err(AppError::not_found("showtime")),
+        }
+    });
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <ShowtimeView detail /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error what="showtime" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ShowtimeView(detail: ShowtimeDetail) -> impl IntoView {
+    // The seats this person has picked; the map and the summary both read it.
+    let selection = RwSignal::new(BTreeSet::<i64>::new());
+    let seat_count = detail.layout.seats.len();
+    let prices = detail
+        .prices
+        .iter()
+        .map(|p| {
+            view! {
+                <li>
+                    <span class="price-kind">{p.kind.label()}</span>
+                    " "
+                    <span class="price-amount">{format_cents(p.cents)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let movie_title = detail.movie_title.clone();
+    let title = format!("{} · {} · Marquee", detail.movie_title, detail.starts_at);
+    view! {
+        <Title text=title />
+        <section class="showtime">
+            <header class="showtime-header">
+                <div class="poster small" style=format!("--hue: {}", detail.poster_hue) aria-hidden="true" />
+                <div>
+                    <h1>
+                        <A href=format!("/movies/{}", detail.movie_id)>{movie_title}</A>
+                    </h1>
+                    <p class="facts">
+                        <span class="rating">{detail.rating.clone()}</span>
+                        <span class="runtime">{format!("{} min", detail.runtime_minutes)}</span>
+                    </p>
+                    <p class="when">
+                        <time>{detail.starts_at.clone()}</time>
+                        " · "
+                        <span class="auditorium-name">{detail.auditorium.clone()}</span>
+                        " · "
+                        <span class="theater-name">{detail.theater.clone()}</span>
+                        " · "
+                        <span class="seat-count" data-seat-count=seat_count>
+                            {format!("{seat_count} seats")}
+                        </span>
+                    </p>
+                    <ul class="prices" aria-label="Prices">
+                        {prices}
+                    </ul>
+                </div>
+            </header>
+            <div class="booking">
+                <div class="booking-map">
+                    <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() selection />
+                    <Legend />
+                </div>
+                <SelectionSummary detail=detail.clone() selection />
+            </div>
+        </section>
+    }
+}

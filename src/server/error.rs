@@ -1,0 +1,65 @@
+//! Infrastructure errors become `AppError::Internal` here, and only here.
+//!
+//! The cause is logged with enough context to debug; the caller gets an opaque error. Domain
+//! outcomes (not found, bad input) are never produced by these conversions: the code that
+//! knows the domain returns them explicitly.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::error::AppError;
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(error = %error, "database error");
+        AppError::Internal
+    }
+}
+
+impl From<redis::RedisError> for AppError {
+    fn from(error: redis::RedisError) -> Self {
+        tracing::error!(error = %error, "redis error");
+        AppError::Internal
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(crate::app::status::status_for(self)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// Plain axum handlers (outside server functions) answer with the same JSON error body.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (self.status(), axum::Json(self)).into_response()
+    }
+}
+
+/// Gives server-function errors their proper HTTP status.
+///
+/// Leptos answers every failed server function with 500 and the encoded `AppError` as the
+/// body. Clients of the `/api/` contract deserve better ("not found" is a 404, bad input a
+/// 400), so this middleware decodes the body of a 500 from `/api/` and sets the status the
+/// error calls for. Leptos' own client decodes any 4xx/5xx body, so hydrated pages are
+/// unaffected.
+pub async fn api_error_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are small JSON documents; anything larger is not ours and stays a 500.
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}

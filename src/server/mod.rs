@@ -1,0 +1,22 @@
+//! The server half of Marquee (feature `ssr`).
+//!
+//! - [`config`]: settings from environment variables, with working defaults.
+//! - [`state`]: the one `AppState` handed to pages, server functions and handlers.
+//! - [`error`]: how infrastructure failures become an opaque `AppError::Internal`.
+//! - [`db`]: the Postgres pool and the embedded migrations.
+//! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
+//! - [`health`]: `GET /healthz`.
+//! - [`startup`]: building the router and the running application, and shutting it down.
+
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Settings;
+pub use startup::{Application, router, run};
+pub use state::AppState;

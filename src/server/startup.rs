@@ -1,0 +1,185 @@
+//! From settings to a serving process: connect, migrate, seed, route, serve, shut down.
+//!
+//! `main` and the integration tests go through the same `Application::build`, so what the
+//! tests exercise is what production runs (tests only pick port 0 and their own database).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+use super::{AppState, Settings, catalog, db, health, telemetry};
+use crate::app::{App, shell};
+
+/// Everything that can stop the server from starting, each with its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] super::config::ConfigError),
+    #[error("cannot use the database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot use Redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// The process entry point used by `main`.
+pub async fn run() -> ExitCode {
+    telemetry::init();
+    let result = async {
+        let settings = Settings::from_env()?;
+        let app = Application::build(settings).await?;
+        tracing::info!("serving Marquee on http://{}", app.address());
+        app.run_until_stopped(shutdown_signal()).await;
+        Ok::<_, StartupError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            tracing::info!("stopped cleanly");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            tracing::error!("cannot start: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A built application: connected, migrated, seeded and bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = db::pool(&settings)?;
+        db::migrate(&db).await?;
+        if settings.demo_catalog {
+            catalog::demo::ensure(&db).await?;
+        }
+        let redis = redis_connection(&settings.redis_url)?;
+        let state = AppState {
+            leptos_options: leptos_options(&settings),
+            db,
+            redis,
+            settings: Arc::new(settings),
+        };
+        Self::bind(state).await
+    }
+
+    /// Binds an already assembled state (tests use this to run against broken dependencies).
+    pub async fn bind(state: AppState) -> Result<Self, StartupError> {
+        let addr = state.settings.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Ok(Self {
+            listener,
+            address,
+            state,
+        })
+    }
+
+    /// The bound address (the real port when the settings asked for port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let app = router(self.state);
+        if let Err(error) = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %error, "server error");
+        }
+    }
+}
+
+/// The whole HTTP surface: pages, server functions under `/api/`, health, static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        // Renders the pages and registers every server function; both find `AppState` in
+        // their Leptos context.
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        // Anything else: a static file from the site root, or the app's 404 page.
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(super::error::api_error_status))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Leptos options from the same settings (cargo-leptos passes the `LEPTOS_*` variables).
+fn leptos_options(settings: &Settings) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("marquee")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(settings.site_addr)
+        .build()
+}
+
+/// Redis through a connection manager that reconnects on its own. It connects lazily so that
+/// a Redis outage at startup shows up on `/healthz` instead of preventing the start.
+fn redis_connection(url: &str) -> Result<ConnectionManager, redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(2)))
+        .set_response_timeout(Some(Duration::from_secs(2)))
+        .set_number_of_retries(2);
+    ConnectionManager::new_lazy_with_config(client, config)
+}
+
+/// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

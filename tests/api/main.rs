@@ -1,0 +1,11 @@
+//! Integration tests: the real application on port 0, against real Postgres and Redis.
+//!
+//! Every test gets a fresh database (created, migrated and seeded by the same code path as
+//! production), so tests never see each other's data and never touch the demo database.
+
+mod helpers;
+
+mod api;
+mod health;
+mod migrations;
+mod pages;

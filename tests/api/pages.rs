@@ -1,0 +1,110 @@
+use crate::helpers::spawn_app;
+
+fn count(haystack: &str, needle: &str) -> usize {
+    haystack.matches(needle).count()
+}
+
+#[tokio::test]
+async fn home_lists_every_demo_movie_with_showtime_links() {
+    let app = spawn_app().await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    for title in [
+        "The Last Projectionist",
+        "Orbit of Glass",
+        "Paper Lanterns",
+        "Midnight at the Lido",
+        "Saltwater Summer",
+    ] {
+        assert!(html.contains(title), "home page lists {title}");
+    }
+    let upcoming: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM showtimes
+          WHERE starts_at > now() AND starts_at < now() + interval '7 days'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(upcoming > 0);
+    assert_eq!(count(&html, "class=\"showtime-link\""), upcoming as usize);
+}
+
+#[tokio::test]
+async fn showtime_page_renders_every_seat_of_its_auditorium() {
+    let app = spawn_app().await;
+    for (auditorium, expected) in [("Grand Hall", 352), ("Studio 2", 140), ("Screening Room", 8)] {
+        let (showtime, seats) = app.showtime_in(auditorium).await;
+        assert_eq!(seats, expected, "{auditorium} has the documented size");
+
+        let response = app.get(&format!("/showtimes/{showtime}")).await;
+        assert_eq!(response.status(), 200);
+        let html = response.text().await.unwrap();
+        assert_eq!(count(&html, "data-seat-id=\""), expected as usize, "{auditorium}");
+        assert_eq!(count(&html, "data-state=\"available\""), expected as usize);
+        assert!(html.contains(auditorium));
+        assert!(html.contains("class=\"screen\""), "screen marker");
+        assert!(html.contains("class=\"legend\""), "legend");
+    }
+}
+
+#[tokio::test]
+async fn seats_carry_their_accessible_name_and_kind() {
+    let app = spawn_app().await;
+    let (showtime, _) = app.showtime_in("Grand Hall").await;
+    let prices: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT kind::text, price_cents FROM showtime_prices WHERE showtime_id = $1",
+    )
+    .bind(showtime)
+    .fetch_all(&app.db)
+    .await
+    .unwrap();
+    let price = |kind: &str| {
+        let cents = prices.iter().find(|p| p.0 == kind).unwrap().1;
+        format!("${}.{:02}", cents / 100, cents % 100)
+    };
+    let html = app
+        .get(&format!("/showtimes/{showtime}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // Row A, first seat: left block, standard.
+    assert!(html.contains(&format!("aria-label=\"Row A, seat 1, standard, {}\"", price("standard"))));
+    // Row H, seat 5 is the first seat of the centre block: premium.
+    assert!(html.contains(&format!("aria-label=\"Row H, seat 5, premium, {}\"", price("premium"))));
+    // Row P has wheelchair spaces with companions.
+    assert_eq!(count(&html, "seat seat--wheelchair"), 4);
+    assert_eq!(count(&html, "seat seat--companion"), 4);
+    assert!(html.contains(&format!("aria-label=\"Row P, seat 5, wheelchair, {}\"", price("wheelchair"))));
+}
+
+#[tokio::test]
+async fn unknown_showtimes_movies_and_pages_are_404() {
+    let app = spawn_app().await;
+    for path in [
+        "/showtimes/987654321",
+        "/showtimes/not-a-number",
+        "/movies/987654321",
+        "/no/such/page",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Not found"), "{path} shows the not-found page");
+    }
+}
+
+#[tokio::test]
+async fn movie_page_shows_the_movie_and_its_showtimes() {
+    let app = spawn_app().await;
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM movies WHERE slug = 'orbit-of-glass'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let response = app.get(&format!("/movies/{id}")).await;
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Orbit of Glass"));
+    assert!(html.contains("142 min"));
+}
