@@ -4,6 +4,13 @@ import { cents, openShowtimeIn, waitForHydration } from './helpers';
 // Needs the WASM bundle: runs in the hydrated project only.
 
 test('selecting two seats lists both with the right total', async ({ page }) => {
+  // Hydration mismatches and panics surface as console errors: there must be none.
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+
   await openShowtimeIn(page, 'Studio 2');
   await waitForHydration(page);
 
@@ -31,4 +38,5 @@ test('selecting two seats lists both with the right total', async ({ page }) => 
   await expect(first).toHaveAttribute('aria-pressed', 'false');
   await expect(summary.locator('li')).toHaveCount(1);
   await expect(summary).not.toContainText('C3');
+  expect(errors).toEqual([]);
 });

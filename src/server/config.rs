@@ -60,7 +60,9 @@ fn parsed<T: FromStr>(
     let raw = lookup(name)
         .filter(|v| !v.trim().is_empty())
         .unwrap_or_else(|| default.to_string());
-    raw.trim().parse().map_err(|_| ConfigError { name, value: raw })
+    raw.trim()
+        .parse()
+        .map_err(|_| ConfigError { name, value: raw })
 }
 
 fn parsed_bool(
@@ -118,7 +120,11 @@ mod tests {
 
     #[test]
     fn explicit_values_win() {
-        let s = settings(&[("DEMO_CATALOG", "off"), ("LEPTOS_SITE_ADDR", "0.0.0.0:8080")]).unwrap();
+        let s = settings(&[
+            ("DEMO_CATALOG", "off"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+        ])
+        .unwrap();
         assert!(!s.demo_catalog);
         assert_eq!(s.site_addr.port(), 8080);
     }

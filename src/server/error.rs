@@ -25,7 +25,8 @@ impl From<redis::RedisError> for AppError {
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(crate::app::status::status_for(self)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(crate::app::status::status_for(self))
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 

@@ -25,7 +25,11 @@ pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>
     let (postgres, redis) = tokio::join!(postgres_ok(&state), redis_ok(&state));
     let label = |ok: bool| if ok { "up" } else { "down" };
     let healthy = postgres && redis;
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     let body = Health {
         status: if healthy { "ok" } else { "unavailable" },
         postgres: label(postgres),

@@ -13,7 +13,10 @@ async fn showtime_endpoint_returns_the_layout_as_json() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["id"], showtime);
     assert_eq!(body["auditorium"], "Studio 2");
-    assert_eq!(body["layout"]["seats"].as_array().unwrap().len() as i64, seats);
+    assert_eq!(
+        body["layout"]["seats"].as_array().unwrap().len() as i64,
+        seats
+    );
     assert_eq!(body["prices"].as_array().unwrap().len(), 4);
 }
 
@@ -44,5 +47,9 @@ async fn now_showing_lists_movies_with_days() {
     let body: Value = response.json().await.unwrap();
     let movies = body.as_array().unwrap();
     assert_eq!(movies.len(), 5);
-    assert!(movies.iter().any(|m| !m["days"].as_array().unwrap().is_empty()));
+    assert!(
+        movies
+            .iter()
+            .any(|m| !m["days"].as_array().unwrap().is_empty())
+    );
 }

@@ -5,14 +5,22 @@ use crate::helpers::{create_database, spawn_app};
 
 async fn empty_database() -> PgPool {
     let url = create_database().await;
-    PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap()
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
     let db = empty_database().await;
-    marquee::server::db::migrate(&db).await.expect("migrations apply");
-    marquee::server::db::migrate(&db).await.expect("second run is a no-op");
+    marquee::server::db::migrate(&db)
+        .await
+        .expect("migrations apply");
+    marquee::server::db::migrate(&db)
+        .await
+        .expect("second run is a no-op");
 
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
@@ -72,9 +80,16 @@ async fn a_seat_can_be_ticketed_only_once_per_showtime() {
         .execute(&app.db)
     };
     insert(order_ids[0]).await.expect("first ticket");
-    let err = insert(order_ids[1]).await.expect_err("second ticket for the same seat");
-    let constraint = err.as_database_error().and_then(|e| e.constraint().map(str::to_owned));
-    assert_eq!(constraint.as_deref(), Some("tickets_showtime_id_seat_id_key"));
+    let err = insert(order_ids[1])
+        .await
+        .expect_err("second ticket for the same seat");
+    let constraint = err
+        .as_database_error()
+        .and_then(|e| e.constraint().map(str::to_owned));
+    assert_eq!(
+        constraint.as_deref(),
+        Some("tickets_showtime_id_seat_id_key")
+    );
 }
 
 #[tokio::test]
@@ -93,7 +108,10 @@ async fn demo_catalog_loads_once_and_tops_up_idempotently() {
         .unwrap()
     };
     let first = counts().await;
-    assert_eq!((first.0, first.1, first.2, first.3), (1, 5, 3, 352 + 140 + 8));
+    assert_eq!(
+        (first.0, first.1, first.2, first.3),
+        (1, 5, 3, 352 + 140 + 8)
+    );
     assert!(first.4 > 0);
 
     // Two instances starting at once: the advisory lock lets one load, the other top up.

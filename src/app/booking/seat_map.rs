@@ -19,10 +19,7 @@ pub fn SeatMap(
     let price_of = move |kind: SeatKind| prices.iter().find(|p| p.kind == kind).map(|p| p.cents);
     // Row labels sit in an extra column at each end; seats are shifted one column right.
     let label_end = layout.grid_cols + 2;
-    let grid_style = format!(
-        "--cols: {}; --rows: {}",
-        layout.grid_cols, layout.grid_rows
-    );
+    let grid_style = format!("--cols: {}; --rows: {}", layout.grid_cols, layout.grid_rows);
     let labels = layout
         .rows
         .iter()

@@ -7,7 +7,10 @@ use crate::app::money::format_cents;
 
 /// The selected seats, in seat-map order, with their prices and the total.
 #[component]
-pub fn SelectionSummary(detail: ShowtimeDetail, selection: RwSignal<BTreeSet<i64>>) -> impl IntoView {
+pub fn SelectionSummary(
+    detail: ShowtimeDetail,
+    selection: RwSignal<BTreeSet<i64>>,
+) -> impl IntoView {
     // Seat id → (position for ordering, "C7", price). Built once; the selection only holds ids.
     let lookup: HashMap<i64, ((i32, i32), String, i64)> = detail
         .layout
@@ -15,7 +18,10 @@ pub fn SelectionSummary(detail: ShowtimeDetail, selection: RwSignal<BTreeSet<i64
         .iter()
         .map(|seat| {
             let price = detail.price_of(seat.kind).unwrap_or(0);
-            (seat.id, ((seat.grid_row, seat.grid_col), seat.short_name(), price))
+            (
+                seat.id,
+                ((seat.grid_row, seat.grid_col), seat.short_name(), price),
+            )
         })
         .collect();
     let lookup = StoredValue::new(lookup);
@@ -55,7 +61,8 @@ pub fn SelectionSummary(detail: ShowtimeDetail, selection: RwSignal<BTreeSet<i64
                         {move || {
                             let n = count();
                             format!("{n} seat{}", if n == 1 { "" } else { "s" })
-                        }} " · Total " <strong data-testid="total">{move || format_cents(total())}</strong>
+                        }} " · Total "
+                        <strong data-testid="total">{move || format_cents(total())}</strong>
                     </p>
                 </Show>
             </div>

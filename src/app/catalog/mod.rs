@@ -15,7 +15,10 @@ use crate::app::money::format_cents;
 /// What a seat is, which decides its price and how it is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "seat_kind", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "seat_kind", rename_all = "lowercase")
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SeatKind {
     Standard,
@@ -101,10 +104,7 @@ impl ShowtimeDetail {
     /// Price of a seat kind in this showtime. Every kind has a price (the database enforces
     /// one row per kind when the showtime is created), so a missing one is a data error.
     pub fn price_of(&self, kind: SeatKind) -> Option<i64> {
-        self.prices
-            .iter()
-            .find(|p| p.kind == kind)
-            .map(|p| p.cents)
+        self.prices.iter().find(|p| p.kind == kind).map(|p| p.cents)
     }
 }
 
@@ -145,7 +145,9 @@ impl Seat {
     /// The seat's accessible name, which is also the browser tests' handle on it:
     /// "Row C, seat 7, standard, $12.50".
     pub fn accessible_name(&self, price_cents: Option<i64>) -> String {
-        let price = price_cents.map(format_cents).unwrap_or_else(|| "price unavailable".into());
+        let price = price_cents
+            .map(format_cents)
+            .unwrap_or_else(|| "price unavailable".into());
         format!(
             "Row {}, seat {}, {}, {}",
             self.row_label,

@@ -11,7 +11,9 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Now showing · Marquee" />
         <h1>"Now showing"</h1>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match movies.await {
                     Ok(movies) => {
@@ -19,7 +21,13 @@ pub fn HomePage() -> impl IntoView {
                             <ul class="movie-list">
                                 {movies
                                     .into_iter()
-                                    .map(|movie| view! { <li><MovieCardView movie /></li> })
+                                    .map(|movie| {
+                                        view! {
+                                            <li>
+                                                <MovieCardView movie />
+                                            </li>
+                                        }
+                                    })
                                     .collect_view()}
                             </ul>
                         }

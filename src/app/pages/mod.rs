@@ -14,12 +14,17 @@ pub use movie_card::MovieCardView;
 pub use not_found::NotFound;
 pub use showtime::ShowtimePage;
 
-use leptos_router::hooks::use_params_map;
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
 /// The numeric `:id` of the current route, or `None` when it is missing or not a number
 /// (which the pages treat like an unknown id: a 404, not a 500).
 pub(crate) fn id_param() -> impl Fn() -> Option<i64> + Copy + Send + Sync + 'static {
     let params = use_params_map();
-    move || params.read().get("id").and_then(|id| id.parse::<i64>().ok())
+    move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    }
 }

@@ -16,7 +16,9 @@ pub fn MoviePage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match card.await {
                     Ok(movie) => {

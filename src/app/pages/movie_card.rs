@@ -6,7 +6,15 @@ use crate::app::catalog::MovieCard;
 /// A movie with its poster area, facts, and showtimes by day.
 #[component]
 pub fn MovieCardView(movie: MovieCard) -> impl IntoView {
-    let MovieCard { id, title, synopsis, runtime_minutes, rating, poster_hue, days } = movie;
+    let MovieCard {
+        id,
+        title,
+        synopsis,
+        runtime_minutes,
+        rating,
+        poster_hue,
+        days,
+    } = movie;
     let has_showtimes = !days.is_empty();
     view! {
         <article class="movie-card" aria-labelledby=format!("movie-{id}")>

@@ -21,7 +21,9 @@ pub fn ShowtimePage() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <ShowtimeView detail /> }.into_any(),
@@ -56,7 +58,11 @@ fn ShowtimeView(detail: ShowtimeDetail) -> impl IntoView {
         <Title text=title />
         <section class="showtime">
             <header class="showtime-header">
-                <div class="poster small" style=format!("--hue: {}", detail.poster_hue) aria-hidden="true" />
+                <div
+                    class="poster small"
+                    style=format!("--hue: {}", detail.poster_hue)
+                    aria-hidden="true"
+                />
                 <div>
                     <h1>
                         <A href=format!("/movies/{}", detail.movie_id)>{movie_title}</A>

@@ -287,12 +287,11 @@ async fn schedule(
     theater: i64,
     now: DateTime<Utc>,
 ) -> Result<u64, sqlx::Error> {
-    let movies: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM movies WHERE slug = ANY($1) ORDER BY slug",
-    )
-    .bind(MOVIES.iter().map(|m| m.slug).collect::<Vec<_>>())
-    .fetch_all(&mut **tx)
-    .await?;
+    let movies: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM movies WHERE slug = ANY($1) ORDER BY slug")
+            .bind(MOVIES.iter().map(|m| m.slug).collect::<Vec<_>>())
+            .fetch_all(&mut **tx)
+            .await?;
     if movies.is_empty() {
         return Ok(0);
     }
@@ -305,11 +304,17 @@ async fn schedule(
                 .bind(a.name)
                 .fetch_optional(&mut **tx)
                 .await?;
-        let Some(auditorium) = auditorium else { continue };
+        let Some(auditorium) = auditorium else {
+            continue;
+        };
         for day in 0..SCHEDULE_DAYS {
-            let Some(date) = today.checked_add_days(Days::new(day)) else { continue };
+            let Some(date) = today.checked_add_days(Days::new(day)) else {
+                continue;
+            };
             for (slot, &(hour, minute)) in a.slots.iter().enumerate() {
-                let Some(starts_at) = local_start(date, hour, minute) else { continue };
+                let Some(starts_at) = local_start(date, hour, minute) else {
+                    continue;
+                };
                 if starts_at <= now {
                     continue;
                 }
