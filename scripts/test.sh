@@ -69,7 +69,9 @@ failed=$((failed + rust_failed))
 # --- End-to-end: Playwright against the real server -------------------------------------------
 section "end-to-end (Playwright, Chromium)"
 e2e() {
-  cargo leptos build || return 1
+  # cargo-leptos adds --cfg erase_components itself; passing it twice would change the
+  # flags and rebuild every dependency.
+  env -u RUSTFLAGS cargo leptos build || return 1
   psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || return 1
   psql "$PG_SERVER/postgres" -qX -c "CREATE DATABASE $E2E_DB" || return 1
   redis-cli -n 2 flushdb >/dev/null || return 1
