@@ -19,6 +19,10 @@
 //! - `migrations/`: the schema, one commented SQL file per step.
 //! - `tests/`: integration tests against real Postgres and Redis; `end2end/`: Playwright.
 
+// Leptos views are statically typed trees; release builds (which, unlike debug builds, do not
+// erase component types) exceed the default limit of 128 when computing their layouts.
+#![recursion_limit = "256"]
+
 pub mod app;
 #[cfg(feature = "ssr")]
 pub mod server;
