@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup wasm-size fmt
+.PHONY: run test setup bench wasm-size fmt
 
 ## Install what is missing, start Postgres and Redis, then build and serve the demo
 ## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
@@ -16,6 +16,10 @@ test:
 ## Idempotent: installs tools and packages, starts services, creates the database.
 setup:
 	@scripts/setup.sh
+
+## Load benchmark (release build): holds over HTTP vs the hold script on Redis, flash sale.
+bench: setup
+	@ulimit -n 65536 && cargo bench --features ssr --bench load
 
 ## Release build of the browser bundle, and its size raw, gzip and brotli.
 wasm-size: setup

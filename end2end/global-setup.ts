@@ -1,8 +1,12 @@
 import type { FullConfig } from '@playwright/test';
 
-// The server may still be starting (migrations, demo catalog): wait until it is healthy.
+// The servers may still be starting (migrations, demo catalog): wait until they are healthy.
 export default async function globalSetup(config: FullConfig) {
-  const baseURL = config.projects[0].use.baseURL as string;
+  await waitForHealthy(config.projects[0].use.baseURL as string);
+  if (process.env.SHORT_TTL_URL) await waitForHealthy(process.env.SHORT_TTL_URL);
+}
+
+async function waitForHealthy(baseURL: string) {
   const deadline = Date.now() + 120_000;
   let last = 'no answer';
   while (Date.now() < deadline) {

@@ -15,6 +15,7 @@ export CARGO_TERM_COLOR=never
 
 PG_SERVER="postgres://marquee:marquee@127.0.0.1:5432"
 E2E_ADDR="127.0.0.1:3100"
+E2E_SHORT_TTL_ADDR="127.0.0.1:3101" # a second instance whose holds last 4 s, for expiry tests
 E2E_DB="marquee_e2e"
 E2E_REDIS="redis://127.0.0.1:6379/2"
 LOGS="target/test-logs"
@@ -79,11 +80,17 @@ e2e() {
     DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
     target/debug/marquee >"$LOGS/e2e-server.log" 2>&1 &
   local server=$!
+  # Same database and Redis; only the hold time differs.
+  LEPTOS_SITE_ADDR="$E2E_SHORT_TTL_ADDR" LEPTOS_SITE_ROOT=target/site HOLD_TTL_SECS=4 \
+    DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
+    target/debug/marquee >"$LOGS/e2e-server-short-ttl.log" 2>&1 &
+  local short_ttl_server=$!
   rm -f end2end/test-results/results.json
-  (cd end2end && BASE_URL="http://$E2E_ADDR" npx playwright test)
+  (cd end2end && BASE_URL="http://$E2E_ADDR" SHORT_TTL_URL="http://$E2E_SHORT_TTL_ADDR" \
+    npx playwright test)
   local status=$?
-  kill -TERM "$server" 2>/dev/null
-  wait "$server" 2>/dev/null
+  kill -TERM "$server" "$short_ttl_server" 2>/dev/null
+  wait "$server" "$short_ttl_server" 2>/dev/null
   return $status
 }
 e2e

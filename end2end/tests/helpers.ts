@@ -7,10 +7,13 @@ export const AUDITORIUM_SEATS: Record<string, number> = {
   'Screening Room': 8,
 };
 
-/** From the home page, opens the first upcoming showtime in the named auditorium. */
-export async function openShowtimeIn(page: Page, auditorium: string) {
+/**
+ * From the home page, opens an upcoming showtime in the named auditorium: the first by
+ * default, or the `index`-th, so that tests that book seats do not meet each other.
+ */
+export async function openShowtimeIn(page: Page, auditorium: string, index = 0) {
   await page.goto('/');
-  const link = page.locator(`a.showtime-link[data-auditorium="${auditorium}"]`).first();
+  const link = page.locator(`a.showtime-link[data-auditorium="${auditorium}"]`).nth(index);
   await expect(link).toBeVisible();
   await link.click();
   await expect(page).toHaveURL(/\/showtimes\/\d+$/);

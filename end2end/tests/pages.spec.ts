@@ -19,6 +19,7 @@ for (const [auditorium, seats] of Object.entries(AUDITORIUM_SEATS)) {
     await expect(page.locator('.auditorium-name')).toHaveText(auditorium);
     const map = page.locator('[data-seat-id]');
     await expect(map).toHaveCount(seats);
+    // Other tests book seats of other showtimes; this one is untouched.
     await expect(page.locator('[data-seat-id][data-state="available"]')).toHaveCount(seats);
     await expect(page.locator('.screen')).toBeVisible();
     await expect(page.getByRole('list', { name: 'Legend' })).toBeVisible();

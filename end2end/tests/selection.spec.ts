@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { cents, openShowtimeIn, waitForHydration } from './helpers';
 
-// Needs the WASM bundle: runs in the hydrated project only.
+// Needs the WASM bundle: runs in the hydrated project only. Clicking holds seats, so this test
+// uses a showtime of its own (index 5) that no other test touches.
 
 test('selecting two seats lists both with the right total', async ({ page }) => {
   // Hydration mismatches and panics surface as console errors: there must be none.
@@ -11,7 +12,7 @@ test('selecting two seats lists both with the right total', async ({ page }) => 
   });
   page.on('pageerror', (error) => errors.push(error.message));
 
-  await openShowtimeIn(page, 'Studio 2');
+  await openShowtimeIn(page, 'Studio 2', 5);
   await waitForHydration(page);
 
   const first = page.getByRole('button', { name: /^Row C, seat 3, / });

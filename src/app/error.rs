@@ -1,7 +1,7 @@
 //! The one error type that crosses the wire.
 //!
 //! Server functions return `Result<T, AppError>`; the same enum is decoded in the browser, so a
-//! page can match on `AppError::NotFound` instead of parsing text. Server-side conversions
+//! page can match on `AppError::SeatTaken` instead of parsing text. Server-side conversions
 //! (`crate::server::error`) log the real cause and keep it out of the message: the browser
 //! never sees SQL or Redis text.
 
@@ -18,6 +18,43 @@ pub enum AppError {
     /// The request itself is malformed; `message` says what to fix.
     #[error("{message}")]
     BadInput { message: String },
+    /// Some of the seats are sold or held by someone else. `seats` names them ("C7").
+    #[error(
+        "{} {} no longer available",
+        if seats.len() == 1 { "seat" } else { "seats" },
+        seats.join(", ") + if seats.len() == 1 { " is" } else { " are" }
+    )]
+    SeatTaken { seats: Vec<String> },
+    /// The hold on these seats has run out (or was never made).
+    #[error("your hold has expired; please pick your seats again")]
+    HoldExpired { seats: Vec<String> },
+    /// These seats are held by someone else, so this session may not release or buy them.
+    #[error("not your hold: {}", seats.join(", "))]
+    NotYourHold { seats: Vec<String> },
+    /// One person may hold at most `max` seats of a showtime.
+    #[error("you can hold at most {max} seats for one showtime")]
+    TooManySeats { max: u32 },
+    /// The hold has been extended as often as allowed.
+    #[error("your hold cannot be extended again (limit {max})")]
+    ExtendLimit { max: u32 },
+    /// Seats of a showtime that has already started cannot be held or bought.
+    #[error("this showtime has already started")]
+    ShowtimeStarted,
+    /// The card was declined; the hold stays so the person can try another card.
+    #[error("payment declined: {message}")]
+    PaymentDeclined { message: String },
+    /// The idempotency key was already used for a different purchase.
+    #[error("this purchase key was already used for a different order")]
+    IdempotencyMismatch,
+    /// A purchase with this idempotency key is still running; retry shortly.
+    #[error("this purchase is already being processed; retry in a moment")]
+    PurchaseInProgress,
+    /// Too many requests from this session or address.
+    #[error("too many requests; slow down and retry in a moment")]
+    RateLimited,
+    /// The request came from another site (cross-site request forgery protection).
+    #[error("cross-site requests are not allowed")]
+    Forbidden,
     /// Something failed on our side. The cause is in the server log, not here.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -36,6 +73,24 @@ impl AppError {
             message: message.into(),
         }
     }
+
+    /// The HTTP status this error is answered with.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::BadInput { .. } => 400,
+            Self::PaymentDeclined { .. } => 402,
+            Self::NotYourHold { .. } | Self::Forbidden => 403,
+            Self::NotFound { .. } => 404,
+            Self::SeatTaken { .. }
+            | Self::HoldExpired { .. }
+            | Self::ExtendLimit { .. }
+            | Self::ShowtimeStarted
+            | Self::PurchaseInProgress => 409,
+            Self::TooManySeats { .. } | Self::IdempotencyMismatch => 422,
+            Self::RateLimited => 429,
+            Self::Internal | Self::Transport { .. } => 500,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -46,6 +101,13 @@ impl FromServerFnError for AppError {
             // Arguments that do not decode are the caller's mistake, and say which field.
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
                 Self::BadInput { message }
+            }
+            // On the server this can only mean a request body that does not decode (in the
+            // browser it means an undecodable reply, which is a transport problem).
+            ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => {
+                Self::BadInput {
+                    message: format!("malformed request: {message}"),
+                }
             }
             other => Self::Transport {
                 message: other.to_string(),

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod error;
 pub mod money;
 pub mod pages;
+pub mod platform;
 pub mod status;
 
 use leptos::prelude::*;
@@ -18,7 +19,7 @@ use leptos_router::{
     path,
 };
 
-use pages::{HomePage, MoviePage, NotFound, ShowtimePage};
+use pages::{HomePage, MoviePage, NotFound, OrderPage, ShowtimePage};
 
 /// The HTML document around the app; the server renders it, the browser never re-renders it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/movies/:id") view=MoviePage ssr=SsrMode::Async />
                     <Route path=path!("/showtimes/:id") view=ShowtimePage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Marquee · open-source seat booking"</footer>

@@ -3,17 +3,6 @@
 //! Pages decide their status while rendering (a showtime that does not exist is a 404). On the
 //! server that lands in the response; in the browser there is no response to change.
 
-use crate::app::error::AppError;
-
-/// The status a page showing this error should carry.
-pub fn status_for(error: &AppError) -> u16 {
-    match error {
-        AppError::NotFound { .. } => 404,
-        AppError::BadInput { .. } => 400,
-        AppError::Internal | AppError::Transport { .. } => 500,
-    }
-}
-
 #[cfg(feature = "ssr")]
 pub fn set_status(code: u16) {
     use leptos::prelude::use_context;

@@ -6,6 +6,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -22,6 +23,24 @@ pub struct Settings {
     /// `DEMO_CATALOG`: load the demo theater into an empty database and keep its schedule
     /// filled for the coming week.
     pub demo_catalog: bool,
+    /// `REDIS_KEY_PREFIX`: first part of every Redis key, so several deployments (or test
+    /// runs) can share one Redis. Letters, digits, `-`, `_`, `.` and `:` only.
+    pub redis_prefix: String,
+    /// `HOLD_TTL_SECS`: how long a hold lasts.
+    pub hold_ttl: Duration,
+    /// `MAX_SEATS_PER_HOLD`: seats one session may hold for one showtime.
+    pub max_seats_per_hold: u32,
+    /// `HOLD_EXTENSIONS`: how many times a hold may be extended.
+    pub hold_extensions: u32,
+    /// `HOLD_EXTENSION_SECS`: how much time each extension adds.
+    pub hold_extension: Duration,
+    /// `CHECKOUT_GRACE_SECS`: minimum time a hold is kept once checkout starts, so it cannot
+    /// lapse while the card is being charged.
+    pub checkout_grace: Duration,
+    /// `SWEEP_INTERVAL_MS`: how often expired holds are looked for and announced.
+    pub sweep_interval: Duration,
+    /// `COOKIE_SECURE`: mark the session cookie `Secure` (set it when serving over TLS).
+    pub cookie_secure: bool,
 }
 
 impl Settings {
@@ -48,6 +67,14 @@ impl Settings {
             database_max_connections: parsed(&lookup, "DATABASE_MAX_CONNECTIONS", "10")?,
             redis_url: parse("REDIS_URL", Self::DEFAULT_REDIS_URL)?,
             demo_catalog: parsed_bool(&lookup, "DEMO_CATALOG", true)?,
+            redis_prefix: prefix(&lookup)?,
+            hold_ttl: Duration::from_secs(positive(&lookup, "HOLD_TTL_SECS", "300")?),
+            max_seats_per_hold: positive(&lookup, "MAX_SEATS_PER_HOLD", "10")?,
+            hold_extensions: parsed(&lookup, "HOLD_EXTENSIONS", "2")?,
+            hold_extension: Duration::from_secs(positive(&lookup, "HOLD_EXTENSION_SECS", "120")?),
+            checkout_grace: Duration::from_secs(positive(&lookup, "CHECKOUT_GRACE_SECS", "60")?),
+            sweep_interval: Duration::from_millis(positive(&lookup, "SWEEP_INTERVAL_MS", "250")?),
+            cookie_secure: parsed_bool(&lookup, "COOKIE_SECURE", false)?,
         })
     }
 }
@@ -63,6 +90,40 @@ fn parsed<T: FromStr>(
     raw.trim()
         .parse()
         .map_err(|_| ConfigError { name, value: raw })
+}
+
+/// A number that must be at least 1.
+fn positive<T: FromStr + PartialOrd + From<u8>>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<T, ConfigError> {
+    let value: T = parsed(lookup, name, default)?;
+    if value < T::from(1) {
+        return Err(ConfigError {
+            name,
+            value: lookup(name).unwrap_or_default(),
+        });
+    }
+    Ok(value)
+}
+
+fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    let value = lookup("REDIS_KEY_PREFIX")
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "marquee".to_string());
+    // Braces would change the Redis Cluster hash tag of every key.
+    let ok = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if ok {
+        Ok(value)
+    } else {
+        Err(ConfigError {
+            name: "REDIS_KEY_PREFIX",
+            value,
+        })
+    }
 }
 
 fn parsed_bool(
@@ -106,6 +167,11 @@ mod tests {
         assert_eq!(s.database_url, Settings::DEFAULT_DATABASE_URL);
         assert_eq!(s.database_max_connections, 10);
         assert!(s.demo_catalog);
+        assert_eq!(s.hold_ttl, Duration::from_secs(300));
+        assert_eq!(s.max_seats_per_hold, 10);
+        assert_eq!(s.hold_extensions, 2);
+        assert_eq!(s.hold_extension, Duration::from_secs(120));
+        assert_eq!(s.redis_prefix, "marquee");
     }
 
     #[test]
@@ -116,6 +182,10 @@ mod tests {
         assert_eq!(err.name, "DEMO_CATALOG");
         let err = settings(&[("LEPTOS_SITE_ADDR", "localhost")]).unwrap_err();
         assert_eq!(err.name, "LEPTOS_SITE_ADDR");
+        let err = settings(&[("HOLD_TTL_SECS", "0")]).unwrap_err();
+        assert_eq!(err.name, "HOLD_TTL_SECS");
+        let err = settings(&[("REDIS_KEY_PREFIX", "a{b}")]).unwrap_err();
+        assert_eq!(err.name, "REDIS_KEY_PREFIX");
     }
 
     #[test]

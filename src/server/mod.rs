@@ -5,14 +5,18 @@
 //! - [`error`]: how infrastructure failures become an opaque `AppError::Internal`.
 //! - [`db`]: the Postgres pool and the embedded migrations.
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
+//! - [`booking`]: holds in Redis, checkout, payment and orders.
+//! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
+pub mod booking;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod session;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

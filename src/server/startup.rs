@@ -16,7 +16,9 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, Settings, catalog, db, health, telemetry};
+use super::booking::payment::TestGateway;
+use super::booking::sweeper;
+use super::{AppState, Settings, catalog, db, health, session, telemetry};
 use crate::app::{App, shell};
 
 /// Everything that can stop the server from starting, each with its cause.
@@ -75,12 +77,13 @@ impl Application {
             catalog::demo::ensure(&db).await?;
         }
         let redis = redis_connection(&settings.redis_url)?;
-        let state = AppState {
-            leptos_options: leptos_options(&settings),
+        let state = AppState::new(
+            leptos_options(&settings),
             db,
             redis,
-            settings: Arc::new(settings),
-        };
+            settings,
+            Arc::new(TestGateway),
+        );
         Self::bind(state).await
     }
 
@@ -109,8 +112,10 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish. Background
+    /// tasks (the hold sweeper) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let sweeper = sweeper::spawn(self.state.holds.clone(), self.state.settings.sweep_interval);
         let app = router(self.state);
         if let Err(error) = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
@@ -118,6 +123,7 @@ impl Application {
         {
             tracing::error!(error = %error, "server error");
         }
+        sweeper.abort();
     }
 }
 
@@ -133,6 +139,10 @@ pub fn router(state: AppState) -> Router {
         // Anything else: a static file from the site root, or the app's 404 page.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(super::error::api_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::middleware,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

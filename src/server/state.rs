@@ -11,6 +11,9 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::Settings;
+use super::booking::holds::HoldEngine;
+use super::booking::payment::PaymentGateway;
+use super::booking::showtimes::ShowtimeCache;
 use crate::app::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -20,9 +23,38 @@ pub struct AppState {
     /// A multiplexed Redis connection that reconnects by itself.
     pub redis: ConnectionManager,
     pub settings: Arc<Settings>,
+    /// Seat holds in Redis (shares the connection above).
+    pub holds: HoldEngine,
+    /// Seats and prices of showtimes, cached in process.
+    pub showtimes: ShowtimeCache,
+    pub payments: Arc<dyn PaymentGateway>,
 }
 
 impl AppState {
+    /// Assembles the state from its connections; the rest follows from the settings.
+    pub fn new(
+        leptos_options: LeptosOptions,
+        db: PgPool,
+        redis: ConnectionManager,
+        settings: Settings,
+        payments: Arc<dyn PaymentGateway>,
+    ) -> Self {
+        let holds = HoldEngine::new(
+            redis.clone(),
+            &settings.redis_prefix,
+            super::booking::holds::HoldRules::from_settings(&settings),
+        );
+        Self {
+            leptos_options,
+            db,
+            redis,
+            settings: Arc::new(settings),
+            holds,
+            showtimes: ShowtimeCache::default(),
+            payments,
+        }
+    }
+
     /// The state inside a server function or while rendering a page.
     pub fn current() -> Result<Self, AppError> {
         use_context::<Self>().ok_or_else(|| {

@@ -1,14 +1,19 @@
-//! `spawn_app()`: a running Marquee with its own database.
+//! `spawn_app()`: a running Marquee with its own database and Redis key prefix.
 
 use std::sync::Arc;
 
+use marquee::server::booking::payment::TestGateway;
 use marquee::server::{AppState, Application, Settings};
+use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use uuid::Uuid;
 
 pub struct TestApp {
     pub address: String,
     pub db: PgPool,
+    pub redis: redis::aio::ConnectionManager,
+    pub prefix: String,
+    /// A session of its own (cookie store), for tests that need only one.
     pub client: reqwest::Client,
 }
 
@@ -25,6 +30,14 @@ impl TestApp {
             .expect("request failed")
     }
 
+    /// A new visitor: a client with its own cookie jar, hence its own session.
+    pub fn session(&self) -> Session {
+        Session {
+            address: self.address.clone(),
+            client: new_client(),
+        }
+    }
+
     /// An upcoming showtime in the named demo auditorium, with its seat count.
     pub async fn showtime_in(&self, auditorium: &str) -> (i64, i64) {
         sqlx::query_as(
@@ -37,6 +50,120 @@ impl TestApp {
         .fetch_one(&self.db)
         .await
         .expect("the demo catalog has upcoming showtimes in every auditorium")
+    }
+
+    /// Seat ids of a showtime in layout order, with their names ("A1").
+    pub async fn seats_of(&self, showtime: i64) -> Vec<(i64, String)> {
+        sqlx::query_as(
+            "SELECT se.id, se.row_label || se.number FROM seats se
+               JOIN showtimes s ON s.auditorium_id = se.auditorium_id
+              WHERE s.id = $1 ORDER BY se.grid_row, se.grid_col",
+        )
+        .bind(showtime)
+        .fetch_all(&self.db)
+        .await
+        .unwrap()
+    }
+
+    /// The sold seats Redis knows of for a showtime.
+    pub async fn redis_sold(&self, showtime: i64) -> Vec<i64> {
+        let mut redis = self.redis.clone();
+        let mut sold: Vec<i64> = redis::cmd("SMEMBERS")
+            .arg(format!("{}:{{st:{showtime}}}:sold", self.prefix))
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        sold.sort_unstable();
+        sold
+    }
+
+    pub async fn postgres_sold(&self, showtime: i64) -> Vec<i64> {
+        sqlx::query_scalar(
+            "SELECT seat_id FROM tickets WHERE showtime_id = $1 ORDER BY seat_id",
+        )
+        .bind(showtime)
+        .fetch_all(&self.db)
+        .await
+        .unwrap()
+    }
+}
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// One visitor talking to the JSON API.
+pub struct Session {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+/// Status and JSON body of an API call.
+pub type Reply = (u16, Value);
+
+impl Session {
+    pub async fn post(&self, endpoint: &str, body: Value) -> Reply {
+        let response = self
+            .client
+            .post(format!("{}/api/{endpoint}", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("request failed");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request failed");
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn hold(&self, showtime: i64, seats: &[i64]) -> Reply {
+        self.post("hold_seats", json!({ "showtime_id": showtime, "seat_ids": seats }))
+            .await
+    }
+
+    pub async fn release(&self, showtime: i64, seats: &[i64]) -> Reply {
+        self.post("release_seats", json!({ "showtime_id": showtime, "seat_ids": seats }))
+            .await
+    }
+
+    pub async fn release_all(&self, showtime: i64) -> Reply {
+        self.post("release_all", json!({ "showtime_id": showtime })).await
+    }
+
+    pub async fn extend(&self, showtime: i64) -> Reply {
+        self.post("extend_hold", json!({ "showtime_id": showtime })).await
+    }
+
+    pub async fn seat_map(&self, showtime: i64) -> Reply {
+        self.get(&format!("/api/seat_map?showtime_id={showtime}")).await
+    }
+
+    pub async fn buy(&self, showtime: i64, seats: &[i64], card: &str, key: &str) -> Reply {
+        self.post(
+            "purchase",
+            json!({ "request": {
+                "showtime_id": showtime,
+                "seat_ids": seats,
+                "name": "Ada Lovelace",
+                "email": "ada@example.com",
+                "card_number": card,
+                "idempotency_key": key,
+            }}),
+        )
+        .await
     }
 }
 
@@ -65,21 +192,43 @@ pub async fn create_database() -> String {
     format!("{server}/{name}")
 }
 
-pub fn settings(database_url: &str, redis_url: &str) -> Settings {
-    let (database_url, redis_url) = (database_url.to_string(), redis_url.to_string());
-    Settings::from_lookup(|name| match name {
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".to_string()),
-        "DATABASE_URL" => Some(database_url.clone()),
-        "DATABASE_MAX_CONNECTIONS" => Some("5".to_string()),
-        "REDIS_URL" => Some(redis_url.clone()),
-        _ => None,
+/// Settings for a test app: port 0, its own database and Redis key prefix, plus `extra`.
+pub fn settings_with(database_url: &str, redis_url: &str, extra: &[(&str, &str)]) -> Settings {
+    let mut vars: Vec<(String, String)> = vec![
+        ("LEPTOS_SITE_ADDR".into(), "127.0.0.1:0".into()),
+        ("DATABASE_URL".into(), database_url.into()),
+        ("DATABASE_MAX_CONNECTIONS".into(), "10".into()),
+        ("REDIS_URL".into(), redis_url.into()),
+        ("REDIS_KEY_PREFIX".into(), format!("t{}", Uuid::new_v4().simple())),
+        ("SWEEP_INTERVAL_MS".into(), "100".into()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    Settings::from_lookup(|name| {
+        vars.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
     })
     .expect("test settings are valid")
 }
 
+pub fn settings(database_url: &str, redis_url: &str) -> Settings {
+    settings_with(database_url, redis_url, &[])
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// A test app with extra settings, e.g. `&[("HOLD_TTL_SECS", "1")]`.
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let database_url = create_database().await;
-    let app = Application::build(settings(&database_url, &redis_url()))
+    let redis = extra
+        .iter()
+        .find(|(k, _)| *k == "REDIS_URL")
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(redis_url);
+    let app = Application::build(settings_with(&database_url, &redis, extra))
         .await
         .expect("application builds");
     start(app).await
@@ -94,26 +243,23 @@ pub async fn spawn_with_state(state: AppState) -> TestApp {
 async fn start(app: Application) -> TestApp {
     let address = format!("http://{}", app.address());
     let db = app.state().db.clone();
+    let redis = app.state().redis.clone();
+    let prefix = app.state().settings.redis_prefix.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
         db,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
+        redis,
+        prefix,
+        client: new_client(),
     }
 }
 
 /// Builds a state by hand, for tests that need a dependency pointing somewhere broken.
 pub fn state(settings: Settings, db: PgPool, redis: redis::aio::ConnectionManager) -> AppState {
-    AppState {
-        leptos_options: leptos::prelude::LeptosOptions::builder()
-            .output_name("marquee")
-            .site_addr(settings.site_addr)
-            .build(),
-        db,
-        redis,
-        settings: Arc::new(settings),
-    }
+    let options = leptos::prelude::LeptosOptions::builder()
+        .output_name("marquee")
+        .site_addr(settings.site_addr)
+        .build();
+    AppState::new(options, db, redis, settings, Arc::new(TestGateway))
 }

@@ -1,11 +1,15 @@
 //! Integration tests: the real application on port 0, against real Postgres and Redis.
 //!
 //! Every test gets a fresh database (created, migrated and seeded by the same code path as
-//! production), so tests never see each other's data and never touch the demo database.
+//! production) and its own Redis key prefix, so tests never see each other's data and never
+//! touch the demo database.
 
 mod helpers;
 
 mod api;
 mod health;
+mod holds;
 mod migrations;
 mod pages;
+mod purchase;
+mod race;

@@ -20,8 +20,16 @@ pub fn Legend() -> impl IntoView {
         <ul class="legend" aria-label="Legend">
             {kinds}
             <li>
-                <span class="swatch seat selected" aria-hidden="true" />
-                "Your selection"
+                <span class="swatch seat is-mine" aria-hidden="true" />
+                "Held by you"
+            </li>
+            <li>
+                <span class="swatch seat is-held" aria-hidden="true" />
+                "Held by someone else"
+            </li>
+            <li>
+                <span class="swatch seat is-sold" aria-hidden="true" />
+                "Sold"
             </li>
         </ul>
     }

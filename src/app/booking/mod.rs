@@ -1,9 +1,22 @@
-//! Booking on the showtime page: the seat map, its legend and the selection summary.
+//! Booking on the showtime page: the seat map, holds and their countdown, checkout, and the
+//! shared booking types and server functions.
 
+mod api;
+mod checkout;
+mod hold_timer;
+mod input;
 mod legend;
+mod model;
 mod seat_map;
+mod state;
 mod summary;
 
+pub use api::*;
+pub use checkout::CheckoutForm;
+pub use hold_timer::HoldTimer;
+pub use input::*;
 pub use legend::Legend;
+pub use model::*;
 pub use seat_map::SeatMap;
+pub use state::BookingState;
 pub use summary::SelectionSummary;

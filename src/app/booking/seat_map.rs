@@ -1,21 +1,19 @@
-//! The seat map: the auditorium's grid, drawn from its layout.
+//! The seat map: the auditorium's grid, drawn from its layout, one button per seat.
 //!
 //! Every seat is a `<button>` carrying the browser-test contract (docs/api.md):
-//! `data-seat-id` (the seat's id), `data-state` (`available` for now) and an accessible name
-//! "Row C, seat 7, standard, $12.50". Aisles and gaps are simply grid cells without a seat.
-
-use std::collections::BTreeSet;
+//! `data-seat-id` (the seat's id), `data-state` (`available`, `mine`, `held` or `sold`) and an
+//! accessible name "Row C, seat 7, standard, $12.50". Aisles and gaps are simply grid cells
+//! without a seat. Each button reads only its own seat's signal, so a change re-renders one
+//! seat, not the map.
 
 use leptos::prelude::*;
 
+use super::model::SeatState;
+use super::state::BookingState;
 use crate::app::catalog::{Price, Seat, SeatKind, SeatLayout};
 
 #[component]
-pub fn SeatMap(
-    layout: SeatLayout,
-    prices: Vec<Price>,
-    selection: RwSignal<BTreeSet<i64>>,
-) -> impl IntoView {
+pub fn SeatMap(layout: SeatLayout, prices: Vec<Price>, booking: BookingState) -> impl IntoView {
     let price_of = move |kind: SeatKind| prices.iter().find(|p| p.kind == kind).map(|p| p.cents);
     // Row labels sit in an extra column at each end; seats are shifted one column right.
     let label_end = layout.grid_cols + 2;
@@ -42,7 +40,7 @@ pub fn SeatMap(
         .into_iter()
         .map(|seat| {
             let price = price_of(seat.kind);
-            view! { <SeatButton seat price selection /> }
+            view! { <SeatButton seat price booking /> }
         })
         .collect_view();
     view! {
@@ -59,16 +57,10 @@ pub fn SeatMap(
 }
 
 #[component]
-fn SeatButton(seat: Seat, price: Option<i64>, selection: RwSignal<BTreeSet<i64>>) -> impl IntoView {
+fn SeatButton(seat: Seat, price: Option<i64>, booking: BookingState) -> impl IntoView {
     let id = seat.id;
-    let is_selected = move || selection.with(|s| s.contains(&id));
-    let toggle = move |_| {
-        selection.update(|s| {
-            if !s.remove(&id) {
-                s.insert(id);
-            }
-        })
-    };
+    let state = booking.seat(id);
+    let unavailable = move || matches!(state.get(), SeatState::Held | SeatState::Sold);
     // Wheelchair spaces show the symbol instead of a number; the name says it in words.
     let face = match seat.kind {
         SeatKind::Wheelchair => "♿".to_string(),
@@ -77,15 +69,15 @@ fn SeatButton(seat: Seat, price: Option<i64>, selection: RwSignal<BTreeSet<i64>>
     view! {
         <button
             type="button"
-            class=format!("seat seat--{}", seat.kind.as_str())
-            class:selected=is_selected
+            class=move || format!("seat seat--{} is-{}", seat.kind.as_str(), state.get().as_str())
             style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col + 1)
             data-seat-id=id.to_string()
-            data-state="available"
+            data-state=move || state.get().as_str()
             aria-label=seat.accessible_name(price)
-            aria-pressed=move || if is_selected() { "true" } else { "false" }
+            aria-pressed=move || if state.get() == SeatState::Mine { "true" } else { "false" }
+            aria-disabled=move || if unavailable() { "true" } else { "false" }
             title=seat.short_name()
-            on:click=toggle
+            on:click=move |_| booking.toggle(id)
         >
             <span aria-hidden="true">{face}</span>
         </button>

@@ -1,46 +1,56 @@
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+use super::state::{BookingState, Notice};
 use crate::app::catalog::ShowtimeDetail;
 use crate::app::money::format_cents;
 
-/// The selected seats, in seat-map order, with their prices and the total.
+/// The held seats, in seat-map order, with their prices and the total; and the latest
+/// message about the booking.
 #[component]
-pub fn SelectionSummary(
-    detail: ShowtimeDetail,
-    selection: RwSignal<BTreeSet<i64>>,
-) -> impl IntoView {
-    // Seat id → (position for ordering, "C7", price). Built once; the selection only holds ids.
+pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl IntoView {
+    // Seat id → (position for ordering, "C7", price). Built once; the hold only holds ids.
     let lookup: HashMap<i64, ((i32, i32), String, i64)> = detail
         .layout
         .seats
         .iter()
         .map(|seat| {
             let price = detail.price_of(seat.kind).unwrap_or(0);
-            (
-                seat.id,
-                ((seat.grid_row, seat.grid_col), seat.short_name(), price),
-            )
+            (seat.id, ((seat.grid_row, seat.grid_col), seat.short_name(), price))
         })
         .collect();
     let lookup = StoredValue::new(lookup);
     let lines = move || {
-        let mut lines: Vec<_> = selection.with(|ids| {
+        let mut lines: Vec<_> = booking.mine.with(|ids| {
             lookup.with_value(|l| ids.iter().filter_map(|id| l.get(id).cloned()).collect())
         });
         lines.sort();
         lines
     };
     let total = move || lines().iter().map(|(_, _, price)| price).sum::<i64>();
-    let count = move || selection.with(|s| s.len());
+    let count = move || booking.mine.with(|s| s.len());
+    let notice = move || {
+        booking.notice.get().map(|notice| {
+            let (class, text) = match notice {
+                Notice::Info(text) => ("notice info", text),
+                Notice::Error(text) => ("notice error", text),
+            };
+            view! {
+                <p class=class role="alert" data-testid="booking-message">
+                    {text}
+                </p>
+            }
+        })
+    };
     view! {
-        <aside class="summary" aria-labelledby="summary-title">
+        <section class="summary" aria-labelledby="summary-title">
             <h2 id="summary-title">"Your seats"</h2>
+            {notice}
             <div aria-live="polite">
                 <Show
                     when=move || { count() > 0 }
-                    fallback=|| view! { <p class="muted">"Pick seats on the map."</p> }
+                    fallback=|| view! { <p class="muted">"Pick seats on the map to hold them."</p> }
                 >
                     <ul class="selected-seats" data-testid="selected-seats">
                         {move || {
@@ -61,11 +71,10 @@ pub fn SelectionSummary(
                         {move || {
                             let n = count();
                             format!("{n} seat{}", if n == 1 { "" } else { "s" })
-                        }} " · Total "
-                        <strong data-testid="total">{move || format_cents(total())}</strong>
+                        }} " · Total " <strong data-testid="total">{move || format_cents(total())}</strong>
                     </p>
                 </Show>
             </div>
-        </aside>
+        </section>
     }
 }

@@ -5,6 +5,7 @@ mod home;
 mod movie;
 mod movie_card;
 mod not_found;
+mod order;
 mod showtime;
 
 pub use error_panel::ErrorPanel;
@@ -12,6 +13,7 @@ pub use home::HomePage;
 pub use movie::MoviePage;
 pub use movie_card::MovieCardView;
 pub use not_found::NotFound;
+pub use order::OrderPage;
 pub use showtime::ShowtimePage;
 
 use leptos::prelude::*;

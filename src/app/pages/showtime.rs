@@ -1,11 +1,14 @@
-use std::collections::BTreeSet;
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
-use crate::app::booking::{Legend, SeatMap, SelectionSummary};
+use crate::app::booking::{
+    BookingState, CheckoutForm, HoldTimer, Legend, SeatMap, SeatMapState, SelectionSummary,
+    seat_map,
+};
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
 use crate::app::money::format_cents;
@@ -20,14 +23,23 @@ pub fn ShowtimePage() -> impl IntoView {
             None => Err(AppError::not_found("showtime")),
         }
     });
+    // This visitor's view of every seat (their own holds show as `mine`).
+    let seats = Resource::new(id, |id| async move {
+        match id {
+            Some(id) => seat_map(id).await,
+            None => Err(AppError::not_found("showtime")),
+        }
+    });
     view! {
         <Suspense fallback=|| {
             view! { <p class="loading">"Loading…"</p> }
         }>
             {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <ShowtimeView detail /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error what="showtime" /> }.into_any(),
+                match (detail.await, seats.await) {
+                    (Ok(detail), Ok(seats)) => view! { <ShowtimeView detail seats /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => {
+                        view! { <ErrorPanel error what="showtime" /> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -35,9 +47,22 @@ pub fn ShowtimePage() -> impl IntoView {
 }
 
 #[component]
-fn ShowtimeView(detail: ShowtimeDetail) -> impl IntoView {
-    // The seats this person has picked; the map and the summary both read it.
-    let selection = RwSignal::new(BTreeSet::<i64>::new());
+fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
+    let names = detail.layout.seats.iter().map(|s| (s.id, s.short_name())).collect();
+    let booking = BookingState::new(&seats, names);
+    let price_of: HashMap<i64, i64> = detail
+        .layout
+        .seats
+        .iter()
+        .map(|s| (s.id, detail.price_of(s.kind).unwrap_or(0)))
+        .collect();
+    let price_of = StoredValue::new(price_of);
+    let total = Signal::derive(move || {
+        booking
+            .mine
+            .with(|m| price_of.with_value(|p| m.iter().filter_map(|id| p.get(id)).sum()))
+    });
+    let holding = move || booking.mine.with(|m| !m.is_empty());
     let seat_count = detail.layout.seats.len();
     let prices = detail
         .prices
@@ -89,10 +114,16 @@ fn ShowtimeView(detail: ShowtimeDetail) -> impl IntoView {
             </header>
             <div class="booking">
                 <div class="booking-map">
-                    <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() selection />
+                    <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() booking />
                     <Legend />
                 </div>
-                <SelectionSummary detail=detail.clone() selection />
+                <aside class="side">
+                    <HoldTimer booking />
+                    <SelectionSummary detail=detail.clone() booking />
+                    <Show when=holding>
+                        <CheckoutForm booking total />
+                    </Show>
+                </aside>
             </div>
         </section>
     }

@@ -146,7 +146,7 @@ async fn upcoming_showtimes(
 
 /// The theater's zone; an unknown name (a data error) falls back to UTC and is logged,
 /// rather than making the page fail.
-fn zone(name: &str) -> Tz {
+pub(crate) fn zone(name: &str) -> Tz {
     name.parse().unwrap_or_else(|_| {
         tracing::warn!(timezone = name, "unknown time zone; showing UTC");
         Tz::UTC

@@ -1,0 +1,325 @@
+//! Load benchmark: holds through the real HTTP API against the hold script called straight
+//! on Redis (the ceiling), and a flash sale. Run with `make bench`.
+//!
+//! Everything runs in one process on one machine (the app, its clients, Postgres and Redis
+//! share the cores), so absolute numbers say little; the ratios against the in-process
+//! ceiling measured in the same run are the figures to compare.
+//!
+//! - Ceiling: `HoldEngine::hold` + `release` (the Lua scripts, no HTTP, no validation) in a
+//!   closed loop at rising concurrency.
+//! - HTTP: `POST /api/hold_seats` + `POST /api/release_seats` from independent sessions, open
+//!   loop: requests are sent on a fixed schedule whatever the server does, and latency is
+//!   measured from the *scheduled* send time, so a stalled server shows up in p99 instead of
+//!   silently slowing the load (coordinated omission).
+//! - Flash sale: 2,000 buyers race for every seat of the Grand Hall (352) through hold and
+//!   purchase; reports time to sell out and checks that nothing was sold twice.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use marquee::server::{AppState, Application, Settings};
+use rand::Rng;
+use rand::seq::IndexedRandom;
+use serde_json::{Value, json};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+
+const LEVELS: [usize; 4] = [1, 8, 32, 128];
+const PHASE: Duration = Duration::from_secs(5);
+const BUYERS: usize = 2_000;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap()
+}
+
+async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, Value) {
+    match client.post(format!("{base}/api/{endpoint}")).json(&body).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or(Value::Null))
+        }
+        Err(_) => (0, Value::Null),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let server = std::env::var("BENCH_DATABASE_SERVER")
+        .unwrap_or_else(|_| "postgres://marquee:marquee@127.0.0.1:5432".into());
+    let name = format!("marquee_bench_{}", std::process::id());
+    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
+    sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}""#)))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let database_url = format!("{server}/{name}");
+    let prefix = format!("bench{}", std::process::id());
+    let settings = Settings::from_lookup(|var| match var {
+        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+        "DATABASE_URL" => Some(database_url.clone()),
+        "DATABASE_MAX_CONNECTIONS" => Some("20".into()),
+        "REDIS_URL" => Some("redis://127.0.0.1:6379/4".into()),
+        "REDIS_KEY_PREFIX" => Some(prefix.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let app = Application::build(settings).await.expect("app builds");
+    let base = format!("http://{}", app.address());
+    let state = app.state().clone();
+    tokio::spawn(app.run_until_stopped(std::future::pending()));
+
+    let showtime = |auditorium: &'static str, nth: i64| {
+        let db = state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
+                  WHERE a.name = $1 AND s.starts_at > now() ORDER BY s.starts_at OFFSET $2 LIMIT 1",
+            )
+            .bind(auditorium)
+            .bind(nth)
+            .fetch_one(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let hall = showtime("Grand Hall", 0).await;
+    let info = state.showtimes.get(&state.db, hall).await.unwrap();
+    let seats: Arc<Vec<i64>> = Arc::new(info.seat_ids.clone());
+
+    println!("Marquee load benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!();
+    println!("hold + release of one seat per operation; each worker its own session and seat");
+    println!(
+        "{:>6} | {:>14} | {:>14} | {:>7} | {:>9} | {:>9}",
+        "conc.", "ceiling ops/s", "HTTP ops/s", "ratio", "HTTP p50", "HTTP p99"
+    );
+    for &level in &LEVELS {
+        let ceiling = ceiling(&state, &info, level).await;
+        let (closed, _) = http_closed(&base, hall, &seats, level).await;
+        // Open loop at 80% of what the closed loop sustained, latency from scheduled time.
+        let rate = (closed * 0.8).max(1.0);
+        let latencies = http_open(&base, hall, &seats, level, rate).await;
+        println!(
+            "{:>6} | {:>14.0} | {:>14.0} | {:>6.1}% | {:>7.2}ms | {:>7.2}ms",
+            level,
+            ceiling,
+            closed,
+            100.0 * closed / ceiling,
+            ms(percentile(&latencies, 0.50)),
+            ms(percentile(&latencies, 0.99)),
+        );
+    }
+    println!();
+    println!("(HTTP p50/p99: open loop at 80% of the HTTP closed-loop rate, measured from the");
+    println!(" scheduled send time, so queueing delay is counted, not hidden.)");
+
+    flash_sale(&base, &state, showtime("Grand Hall", 1).await).await;
+
+    drop(state);
+    let _ = sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
+        .execute(&mut admin)
+        .await;
+}
+
+/// hold + release pairs per second, calling the engine (Lua scripts) directly.
+async fn ceiling(state: &AppState, info: &Arc<marquee::server::booking::showtimes::ShowtimeInfo>, level: usize) -> f64 {
+    let done = Arc::new(AtomicUsize::new(0));
+    let deadline = Instant::now() + PHASE;
+    let mut tasks = Vec::new();
+    for worker in 0..level {
+        let (holds, db, info, done) = (state.holds.clone(), state.db.clone(), info.clone(), done.clone());
+        tasks.push(tokio::spawn(async move {
+            let session = format!("{:032x}", 0xce11_0000_u64 + worker as u64);
+            let seat = info.seat_ids[worker % info.seat_ids.len()];
+            while Instant::now() < deadline {
+                holds.hold(&db, &info, &session, &[seat]).await.unwrap();
+                holds.release(&info, &session, Some(&[seat])).await.unwrap();
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    done.load(Ordering::Relaxed) as f64 / PHASE.as_secs_f64()
+}
+
+/// hold + release pairs per second over HTTP, closed loop.
+async fn http_closed(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usize) -> (f64, Vec<Duration>) {
+    let deadline = Instant::now() + PHASE;
+    let mut tasks = Vec::new();
+    for worker in 0..level {
+        let (base, seats) = (base.to_string(), seats.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = client();
+            let seat = seats[worker % seats.len()];
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let start = Instant::now();
+                let (status, body) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+                assert_eq!(status, 200, "{body}");
+                latencies.push(start.elapsed());
+                post(&client, &base, "release_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.unwrap());
+    }
+    all.sort();
+    (all.len() as f64 / PHASE.as_secs_f64(), all)
+}
+
+/// Hold latencies over HTTP at a fixed arrival rate, measured from each scheduled send time.
+async fn http_open(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usize, rate: f64) -> Vec<Duration> {
+    // A pool of idle sessions, each with its own seat; an arrival takes one, or waits for one
+    // (and that wait counts: latency starts at the scheduled time).
+    let (give, take) = async_channel(level);
+    for worker in 0..level {
+        give.send((client(), seats[worker % seats.len()])).await.unwrap();
+    }
+    let take = Arc::new(tokio::sync::Mutex::new(take));
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now();
+    let count = (rate * PHASE.as_secs_f64()) as usize;
+    let mut tasks = Vec::with_capacity(count);
+    for i in 0..count {
+        let scheduled = start + interval.mul_f64(i as f64);
+        tokio::time::sleep_until(scheduled.into()).await;
+        let (base, give, take) = (base.to_string(), give.clone(), take.clone());
+        tasks.push(tokio::spawn(async move {
+            let (client, seat) = take.lock().await.recv().await.unwrap();
+            let (status, body) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+            assert_eq!(status, 200, "{body}");
+            let latency = scheduled.elapsed();
+            post(&client, &base, "release_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+            give.send((client, seat)).await.unwrap();
+            latency
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.push(task.await.unwrap());
+    }
+    all.sort();
+    all
+}
+
+fn async_channel<T>(capacity: usize) -> (tokio::sync::mpsc::Sender<T>, tokio::sync::mpsc::Receiver<T>) {
+    tokio::sync::mpsc::channel(capacity.max(1))
+}
+
+/// 2,000 buyers, one showtime: everyone looks at the map, grabs 1–4 free seats, and buys.
+async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
+    let all_seats = Arc::new(state.showtimes.get(&state.db, showtime).await.unwrap().seat_ids.clone());
+    let total_seats = all_seats.len();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for buyer in 0..BUYERS {
+        let (base, all_seats) = (base.to_string(), all_seats.clone());
+        tasks.push(tokio::spawn(async move {
+            let client = client();
+            for attempt in 0..20 {
+                let map: Value = match client
+                    .get(format!("{base}/api/seat_map?showtime_id={showtime}"))
+                    .send()
+                    .await
+                {
+                    Ok(r) => r.json().await.unwrap_or(Value::Null),
+                    Err(_) => continue,
+                };
+                let taken: std::collections::HashSet<i64> = ["sold", "held"]
+                    .iter()
+                    .flat_map(|k| map[*k].as_array().cloned().unwrap_or_default())
+                    .filter_map(|v| v.as_i64())
+                    .collect();
+                let free: Vec<i64> = all_seats
+                    .iter()
+                    .copied()
+                    .filter(|s| !taken.contains(s))
+                    .collect();
+                if free.is_empty() {
+                    return (0usize, attempt);
+                }
+                let want: Vec<i64> = {
+                    let mut rng = rand::rng();
+                    let n = rng.random_range(1..=4).min(free.len());
+                    free.choose_multiple(&mut rng, n).copied().collect()
+                };
+                let (status, _) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": want})).await;
+                if status != 200 {
+                    continue;
+                }
+                let (status, order) = post(
+                    &client,
+                    &base,
+                    "purchase",
+                    json!({"request": {
+                        "showtime_id": showtime, "seat_ids": want, "name": format!("Buyer {buyer}"),
+                        "email": format!("buyer{buyer}@example.com"),
+                        "card_number": "4242424242424242",
+                        "idempotency_key": format!("flash-{buyer}-{attempt}-key"),
+                    }}),
+                )
+                .await;
+                assert_eq!(status, 200, "a held seat must be buyable: {order}");
+                return (want.len(), attempt);
+            }
+            (0, 20)
+        }));
+    }
+    let mut bought = 0;
+    let mut buyers_served = 0;
+    for task in tasks {
+        let (seats, _) = task.await.unwrap();
+        bought += seats;
+        buyers_served += usize::from(seats > 0);
+    }
+    let elapsed = start.elapsed();
+    let (tickets, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(DISTINCT seat_id) FROM tickets WHERE showtime_id = $1",
+    )
+    .bind(showtime)
+    .fetch_one(&state.db)
+    .await
+    .unwrap();
+    let mut redis = state.redis.clone();
+    let redis_sold: usize = redis::cmd("SCARD")
+        .arg(state.holds.keys(showtime).sold())
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    println!();
+    println!("flash sale: {BUYERS} buyers, {total_seats} seats (Grand Hall)");
+    println!("  sold out in {:.2}s: {tickets} tickets to {buyers_served} buyers", elapsed.as_secs_f64());
+    println!(
+        "  oversold: {} (tickets {tickets}, distinct seats {distinct}, seats {total_seats}, Redis sold {redis_sold})",
+        tickets - distinct
+    );
+    assert_eq!(tickets, distinct, "a seat was sold twice");
+    assert_eq!(bought as i64, tickets);
+    assert_eq!(tickets as usize, total_seats, "the showtime sold out");
+    assert_eq!(redis_sold, total_seats);
+}

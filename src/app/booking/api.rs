@@ -1,0 +1,52 @@
+//! Server functions of booking: holds, checkout and orders (the `/api/` contract in
+//! docs/api.md). Mutations take JSON bodies over POST; reads are GET with query parameters.
+//! Every body is one call into `crate::server::booking`, which checks the caller's session.
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+use super::model::{HoldStatus, OrderView, PurchaseRequest, SeatMapState};
+use crate::app::error::AppError;
+
+/// Every seat's state for the calling session, with the showtime's version.
+#[server(name = SeatMapQuery, prefix = "/api", endpoint = "seat_map", input = GetUrl)]
+pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
+    crate::server::booking::seat_map(showtime_id).await
+}
+
+/// Holds seats, all or nothing. Seats already held by the caller keep their expiry.
+#[server(prefix = "/api", endpoint = "hold_seats", input = Json)]
+pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
+    crate::server::booking::hold_seats(showtime_id, seat_ids).await
+}
+
+/// Releases some of the caller's held seats. Seats held by others are refused. Answers with
+/// what is still held (possibly nothing) and the version after the change.
+#[server(prefix = "/api", endpoint = "release_seats", input = Json)]
+pub async fn release_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
+    crate::server::booking::release_seats(showtime_id, Some(seat_ids)).await
+}
+
+/// Releases every seat the caller holds for a showtime.
+#[server(prefix = "/api", endpoint = "release_all", input = Json)]
+pub async fn release_all(showtime_id: i64) -> Result<HoldStatus, AppError> {
+    crate::server::booking::release_seats(showtime_id, None).await
+}
+
+/// Adds time to the caller's hold, a limited number of times.
+#[server(prefix = "/api", endpoint = "extend_hold", input = Json)]
+pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
+    crate::server::booking::extend_hold(showtime_id).await
+}
+
+/// Pays for the caller's held seats and turns them into tickets.
+#[server(prefix = "/api", endpoint = "purchase", input = Json)]
+pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {
+    crate::server::booking::purchase(request).await
+}
+
+/// An order by its confirmation code.
+#[server(prefix = "/api", endpoint = "order", input = GetUrl)]
+pub async fn order(code: String) -> Result<OrderView, AppError> {
+    crate::server::booking::order(code).await
+}

@@ -1,0 +1,133 @@
+//! The checkout form: buyer details and card, for exactly the seats of the hold.
+
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::use_navigate;
+
+use super::api::purchase;
+use super::input::{BuyerName, CardNumber, Email};
+use super::model::PurchaseRequest;
+use super::state::BookingState;
+use crate::app::error::AppError;
+use crate::app::money::format_cents;
+use crate::app::platform::random_key;
+
+#[component]
+pub fn CheckoutForm(booking: BookingState, #[prop(into)] total: Signal<i64>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let email = RwSignal::new(String::new());
+    let card = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    // One key per purchase attempt, kept across a retry after a network failure so that a
+    // payment that went through is not taken twice.
+    let attempt_key = RwSignal::new(None::<String>);
+    let navigate = use_navigate();
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let checks = (
+            BuyerName::parse(&name.get_untracked()),
+            Email::parse(&email.get_untracked()),
+            CardNumber::parse(&card.get_untracked()),
+        );
+        let (name, email, card) = match checks {
+            (Ok(n), Ok(e), Ok(c)) => (n, e, c),
+            (n, e, c) => {
+                let first = [n.err(), e.err(), c.err()].into_iter().flatten().next();
+                error.set(first.map(|m| capitalise(&m)));
+                return;
+            }
+        };
+        let key = attempt_key.get_untracked().unwrap_or_else(random_key);
+        attempt_key.set(Some(key.clone()));
+        let request = PurchaseRequest {
+            showtime_id: booking.showtime_id,
+            seat_ids: booking.mine.get_untracked().into_iter().collect(),
+            name: name.as_str().to_string(),
+            email: email.as_str().to_string(),
+            card_number: card.digits().to_string(),
+            idempotency_key: key,
+        };
+        error.set(None);
+        pending.set(true);
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match purchase(request).await {
+                Ok(order) => {
+                    navigate(&format!("/orders/{}", order.code), NavigateOptions::default());
+                }
+                Err(failure) => {
+                    pending.set(false);
+                    // Only a request that may not have arrived keeps its key for the retry.
+                    if !matches!(failure, AppError::Transport { .. }) {
+                        attempt_key.set(None);
+                    }
+                    if let AppError::HoldExpired { .. } = failure {
+                        booking.expire();
+                    }
+                    error.set(Some(capitalise(&failure.to_string())));
+                }
+            }
+        });
+    };
+
+    view! {
+        <form class="checkout" on:submit=submit novalidate>
+            <h2>"Checkout"</h2>
+            <label>
+                <span>"Name"</span>
+                <input type="text" name="name" autocomplete="name" maxlength="100" bind:value=name />
+            </label>
+            <label>
+                <span>"Email"</span>
+                <input type="email" name="email" autocomplete="email" bind:value=email />
+            </label>
+            <label>
+                <span>"Card number"</span>
+                <input
+                    type="text"
+                    name="card"
+                    inputmode="numeric"
+                    autocomplete="cc-number"
+                    bind:value=card
+                />
+            </label>
+            <p class="hint">
+                "Test payments: any valid card number works, e.g. 4242 4242 4242 4242; "
+                "4000 0000 0000 0002 is always declined."
+            </p>
+            {move || {
+                error
+                    .get()
+                    .map(|message| {
+                        view! {
+                            <p class="form-error" role="alert" data-testid="checkout-error">
+                                {message}
+                            </p>
+                        }
+                    })
+            }}
+            <button type="submit" class="pay" disabled=move || pending.get()>
+                {move || {
+                    if pending.get() {
+                        "Paying…".to_string()
+                    } else {
+                        format!("Pay {}", format_cents(total.get()))
+                    }
+                }}
+            </button>
+        </form>
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,81 @@
+//! The countdown of this person's hold, with the offer to extend it in the last minute.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::api::extend_hold;
+use super::state::{BookingState, Notice};
+use crate::app::platform::now_ms;
+
+const WARN_BELOW_MS: i64 = 60_000;
+
+#[component]
+pub fn HoldTimer(booking: BookingState) -> impl IntoView {
+    // `None` until the browser starts ticking; the server (and the first browser render)
+    // show the time left the server reported, so hydration sees identical text.
+    let now = RwSignal::new(None::<f64>);
+    Effect::new(move |_| {
+        now.set(Some(now_ms()));
+        if let Ok(handle) =
+            set_interval_with_handle(move || now.set(Some(now_ms())), Duration::from_millis(250))
+        {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let left_ms = Memo::new(move |_| match (now.get(), booking.deadline.get()) {
+        (Some(now), Some(deadline)) => Some((deadline - now).max(0.0) as i64),
+        (None, Some(_)) => booking.initial_left_ms.get(),
+        _ => None,
+    });
+    Effect::new(move |_| {
+        if left_ms.get() == Some(0) && now.get().is_some() {
+            booking.expire();
+        }
+    });
+    let warning = move || left_ms.get().is_some_and(|ms| ms < WARN_BELOW_MS);
+    let label = move || {
+        let secs = (left_ms.get().unwrap_or(0).max(0) + 999) / 1000;
+        format!("{}:{:02}", secs / 60, secs % 60)
+    };
+    let extending = RwSignal::new(false);
+    let extend = move |_| {
+        extending.set(true);
+        leptos::task::spawn_local(async move {
+            match extend_hold(booking.showtime_id).await {
+                Ok(hold) => {
+                    booking.apply_hold(Some(hold));
+                    booking.notice.set(Some(Notice::Info("Your hold was extended.".into())));
+                }
+                Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
+            }
+            extending.set(false);
+        });
+    };
+    view! {
+        <Show when=move || left_ms.get().is_some()>
+            <div class="hold-timer" class:warning=warning role="timer" data-testid="hold-timer">
+                <span>"Seats held for "</span>
+                <strong data-testid="hold-time-left">{label}</strong>
+                <Show when=warning>
+                    <p class="hold-warning">"Less than a minute left."</p>
+                    <Show when=move || { booking.extensions_left.get() > 0 }>
+                        <button
+                            type="button"
+                            class="extend"
+                            on:click=extend
+                            disabled=move || extending.get()
+                        >
+                            {move || {
+                                format!(
+                                    "Need more time? Extend ({} left)",
+                                    booking.extensions_left.get(),
+                                )
+                            }}
+                        </button>
+                    </Show>
+                </Show>
+            </div>
+        </Show>
+    }
+}

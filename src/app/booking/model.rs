@@ -1,0 +1,88 @@
+//! Booking data shared by the server and the browser.
+
+use serde::{Deserialize, Serialize};
+
+/// A seat's state as one viewer sees it (`data-state` in the seat map).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeatState {
+    Available,
+    /// Held by this viewer's session.
+    Mine,
+    /// Held by someone else.
+    Held,
+    Sold,
+}
+
+impl SeatState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeatState::Available => "available",
+            SeatState::Mine => "mine",
+            SeatState::Held => "held",
+            SeatState::Sold => "sold",
+        }
+    }
+}
+
+/// Every seat's state for one viewer, as of `version`. Seats not listed are available.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatMapState {
+    pub showtime_id: i64,
+    pub version: u64,
+    pub sold: Vec<i64>,
+    /// Held by other people.
+    pub held: Vec<i64>,
+    /// This viewer's hold, if any.
+    pub hold: Option<HoldStatus>,
+}
+
+/// One session's hold on seats of one showtime (no seats: no hold).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HoldStatus {
+    pub showtime_id: i64,
+    pub seat_ids: Vec<i64>,
+    /// Milliseconds left when the server answered (relative, so client clocks do not matter).
+    pub expires_in_ms: i64,
+    pub extensions_left: u32,
+    /// The showtime version after this change.
+    pub version: u64,
+}
+
+/// What checkout sends. The seats must be exactly the seats of the buyer's hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PurchaseRequest {
+    pub showtime_id: i64,
+    pub seat_ids: Vec<i64>,
+    pub name: String,
+    pub email: String,
+    pub card_number: String,
+    /// Chosen by the client once per checkout attempt; a retry with the same key returns the
+    /// same order instead of charging twice.
+    pub idempotency_key: String,
+}
+
+/// A confirmed order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub code: String,
+    pub showtime_id: i64,
+    pub movie_title: String,
+    pub starts_at: String,
+    pub auditorium: String,
+    pub theater: String,
+    pub seats: Vec<OrderSeat>,
+    pub total_cents: i64,
+    pub buyer_name: String,
+    pub buyer_email: String,
+    pub card_last4: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSeat {
+    pub seat_id: i64,
+    /// "C7"
+    pub name: String,
+    pub kind: crate::app::catalog::SeatKind,
+    pub price_cents: i64,
+}

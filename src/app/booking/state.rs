@@ -1,0 +1,200 @@
+//! The booking state of one showtime page, shared by the seat map, the timer, the summary
+//! and the checkout form.
+//!
+//! Each seat has its own signal, so a change to one seat re-renders that seat's button only.
+
+use std::collections::{BTreeSet, HashMap};
+
+use leptos::prelude::*;
+
+use super::api::{hold_seats, release_seats};
+use super::model::{HoldStatus, SeatMapState, SeatState};
+use crate::app::error::AppError;
+use crate::app::platform::now_ms;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Info(String),
+    Error(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct BookingState {
+    pub showtime_id: i64,
+    seats: StoredValue<HashMap<i64, RwSignal<SeatState>>>,
+    /// Seat ids of this person's hold.
+    pub mine: RwSignal<BTreeSet<i64>>,
+    /// When the hold ends, in this browser's clock (ms since epoch); `None` without a hold.
+    pub deadline: RwSignal<Option<f64>>,
+    /// The hold's time left as the server reported it, for the first (server) render.
+    pub initial_left_ms: RwSignal<Option<i64>>,
+    pub extensions_left: RwSignal<u32>,
+    pub notice: RwSignal<Option<Notice>>,
+    /// Seat names for messages ("C7").
+    names: StoredValue<HashMap<i64, String>>,
+}
+
+impl BookingState {
+    pub fn new(state: &SeatMapState, names: HashMap<i64, String>) -> Self {
+        let mut seats: HashMap<i64, RwSignal<SeatState>> = names
+            .keys()
+            .map(|&id| (id, RwSignal::new(SeatState::Available)))
+            .collect();
+        let mut set = |ids: &[i64], value: SeatState| {
+            for id in ids {
+                if let Some(signal) = seats.get_mut(id) {
+                    signal.set(value);
+                }
+            }
+        };
+        set(&state.sold, SeatState::Sold);
+        set(&state.held, SeatState::Held);
+        let mine: BTreeSet<i64> = state
+            .hold
+            .as_ref()
+            .map(|h| h.seat_ids.iter().copied().collect())
+            .unwrap_or_default();
+        set(&mine.iter().copied().collect::<Vec<_>>(), SeatState::Mine);
+        let this = Self {
+            showtime_id: state.showtime_id,
+            seats: StoredValue::new(seats),
+            mine: RwSignal::new(mine),
+            deadline: RwSignal::new(None),
+            initial_left_ms: RwSignal::new(None),
+            extensions_left: RwSignal::new(0),
+            notice: RwSignal::new(None),
+            names: StoredValue::new(names),
+        };
+        if let Some(hold) = &state.hold {
+            this.initial_left_ms.set(Some(hold.expires_in_ms));
+            this.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+            this.extensions_left.set(hold.extensions_left);
+        }
+        this
+    }
+
+    /// The signal of one seat's state.
+    pub fn seat(&self, id: i64) -> RwSignal<SeatState> {
+        self.seats
+            .with_value(|s| s.get(&id).copied())
+            .unwrap_or_else(|| RwSignal::new(SeatState::Sold))
+    }
+
+    pub fn name(&self, id: i64) -> String {
+        self.names
+            .with_value(|n| n.get(&id).cloned())
+            .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    fn set_state(&self, id: i64, value: SeatState) {
+        self.seat(id).set(value);
+    }
+
+    /// Makes the local picture match the server's answer about this person's hold.
+    pub fn apply_hold(&self, hold: Option<HoldStatus>) {
+        let hold = hold.filter(|h| !h.seat_ids.is_empty());
+        let now_mine: BTreeSet<i64> = hold
+            .as_ref()
+            .map(|h| h.seat_ids.iter().copied().collect())
+            .unwrap_or_default();
+        for id in self.mine.get_untracked().difference(&now_mine) {
+            if self.seat(*id).get_untracked() == SeatState::Mine {
+                self.set_state(*id, SeatState::Available);
+            }
+        }
+        for id in &now_mine {
+            self.set_state(*id, SeatState::Mine);
+        }
+        self.mine.set(now_mine);
+        match hold {
+            Some(hold) => {
+                self.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+                self.initial_left_ms.set(Some(hold.expires_in_ms));
+                self.extensions_left.set(hold.extensions_left);
+            }
+            None => {
+                self.deadline.set(None);
+                self.initial_left_ms.set(None);
+            }
+        }
+    }
+
+    /// The hold ran out: every seat of it is free again.
+    pub fn expire(&self) {
+        self.apply_hold(None);
+        self.notice.set(Some(Notice::Error(
+            "Your hold expired and the seats were released. Pick seats again to continue.".into(),
+        )));
+    }
+
+    /// A click on a seat: hold it if free, release it if it is ours.
+    pub fn toggle(&self, id: i64) {
+        let this = *self;
+        match self.seat(id).get_untracked() {
+            SeatState::Available => {
+                // Optimistic: show it as ours at once, roll back if the server says no.
+                self.set_state(id, SeatState::Mine);
+                self.mine.update(|m| {
+                    m.insert(id);
+                });
+                self.notice.set(None);
+                leptos::task::spawn_local(async move {
+                    match hold_seats(this.showtime_id, vec![id]).await {
+                        Ok(hold) => this.apply_hold(Some(hold)),
+                        Err(error) => {
+                            this.mine.update(|m| {
+                                m.remove(&id);
+                            });
+                            let back = match error {
+                                AppError::SeatTaken { .. } => SeatState::Held,
+                                _ => SeatState::Available,
+                            };
+                            this.set_state(id, back);
+                            this.fail(id, error);
+                        }
+                    }
+                });
+            }
+            SeatState::Mine => {
+                self.set_state(id, SeatState::Available);
+                self.mine.update(|m| {
+                    m.remove(&id);
+                });
+                self.notice.set(None);
+                leptos::task::spawn_local(async move {
+                    match release_seats(this.showtime_id, vec![id]).await {
+                        Ok(hold) => this.apply_hold(Some(hold)),
+                        Err(error) => {
+                            this.set_state(id, SeatState::Mine);
+                            this.mine.update(|m| {
+                                m.insert(id);
+                            });
+                            this.fail(id, error);
+                        }
+                    }
+                });
+            }
+            SeatState::Held | SeatState::Sold => {
+                self.notice.set(Some(Notice::Error(format!(
+                    "Seat {} is not available.",
+                    self.name(id)
+                ))));
+            }
+        }
+    }
+
+    fn fail(&self, id: i64, error: AppError) {
+        let message = match error {
+            AppError::SeatTaken { .. } => format!(
+                "Seat {} was just taken by someone else. Please pick another seat.",
+                self.name(id)
+            ),
+            AppError::HoldExpired { .. } => {
+                self.apply_hold(None);
+                "Your hold expired. Pick seats again to continue.".to_string()
+            }
+            other => format!("Seat {}: {other}", self.name(id)),
+        };
+        self.notice.set(Some(Notice::Error(message)));
+    }
+}

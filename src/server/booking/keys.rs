@@ -1,0 +1,93 @@
+//! Redis key names of one showtime.
+//!
+//! Every key of a showtime carries the hash tag `{st:<id>}`, so on Redis Cluster all of them
+//! live in one slot and one Lua script may touch them all. Scripts receive every key they
+//! touch in `KEYS` (never building names themselves), as Redis requires.
+//!
+//! | key | type | holds |
+//! |---|---|---|
+//! | `<p>:{st:S}:hold:<seat>` | string, TTL | the session holding the seat; the TTL *is* the lock |
+//! | `<p>:{st:S}:holder:<session>` | hash, TTL | `expires_at` (ms) and `extensions` of that session's hold |
+//! | `<p>:{st:S}:holder:<session>:seats` | set, TTL | the seats of that session's hold |
+//! | `<p>:{st:S}:expiry` | sorted set | seat → expiry (ms), for the sweeper |
+//! | `<p>:{st:S}:sold` | set | sold seats (a cache of Postgres) |
+//! | `<p>:{st:S}:sold:loaded` | string | present once `sold` has been rebuilt from Postgres |
+//! | `<p>:{st:S}:version` | counter | bumped by every change |
+//! | `<p>:{st:S}:events` | pub/sub channel | one JSON event per change |
+//! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
+//! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
+
+#[derive(Debug, Clone)]
+pub struct ShowtimeKeys {
+    base: String,
+}
+
+impl ShowtimeKeys {
+    pub fn new(prefix: &str, showtime: i64) -> Self {
+        Self {
+            base: format!("{prefix}:{{st:{showtime}}}"),
+        }
+    }
+
+    pub fn seat(&self, seat: i64) -> String {
+        format!("{}:hold:{seat}", self.base)
+    }
+
+    pub fn holder(&self, session: &str) -> String {
+        format!("{}:holder:{session}", self.base)
+    }
+
+    pub fn holder_seats(&self, session: &str) -> String {
+        format!("{}:holder:{session}:seats", self.base)
+    }
+
+    pub fn expiry(&self) -> String {
+        format!("{}:expiry", self.base)
+    }
+
+    pub fn sold(&self) -> String {
+        format!("{}:sold", self.base)
+    }
+
+    pub fn sold_loaded(&self) -> String {
+        format!("{}:sold:loaded", self.base)
+    }
+
+    pub fn version(&self) -> String {
+        format!("{}:version", self.base)
+    }
+
+    pub fn channel(&self) -> String {
+        format!("{}:events", self.base)
+    }
+}
+
+pub fn sweep_index(prefix: &str) -> String {
+    format!("{prefix}:sweep")
+}
+
+pub fn idempotency(prefix: &str, key: &str) -> String {
+    format!("{prefix}:idem:{key}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_showtime_key_shares_one_hash_tag() {
+        let keys = ShowtimeKeys::new("mq", 42);
+        for key in [
+            keys.seat(7),
+            keys.holder("abc"),
+            keys.holder_seats("abc"),
+            keys.expiry(),
+            keys.sold(),
+            keys.sold_loaded(),
+            keys.version(),
+        ] {
+            let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
+            assert_eq!(tag, "st:42", "{key}");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Anonymous sessions: who is holding seats.
+//!
+//! Every visitor gets a cookie holding a random 128-bit id on first contact; that id is the
+//! holder of their seat holds and the owner of their orders. The id is a bearer token: it is
+//! unguessable (16 bytes from the OS-seeded CSPRNG), `HttpOnly` so scripts cannot read it,
+//! `SameSite=Lax` so other sites cannot make the browser send it on a POST, and `Secure`
+//! when `COOKIE_SECURE` says the site is served over TLS. It is not signed: it carries no
+//! claims, only an identity that is already impossible to guess.
+
+use axum::extract::{Request, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use rand::RngCore;
+
+use super::AppState;
+use crate::app::error::AppError;
+
+pub const COOKIE: &str = "marquee_session";
+
+/// The caller's session id, put into request extensions by [`middleware`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+            .then(|| Self(raw.to_string()))
+    }
+
+    fn generate() -> Self {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+/// Finds or issues the session, and refuses cross-site mutations.
+pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if is_cross_site_mutation(&request) {
+        return (StatusCode::FORBIDDEN, axum::Json(AppError::Forbidden)).into_response();
+    }
+    let jar = CookieJar::from_headers(request.headers());
+    let existing = jar.get(COOKIE).and_then(|c| SessionId::parse(c.value()));
+    let (session, fresh) = match existing {
+        Some(session) => (session, false),
+        None => (SessionId::generate(), true),
+    };
+    // Static files and health checks need no session; do not hand out cookies for them.
+    let path = request.uri().path();
+    let persist = !(path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.svg");
+    request.extensions_mut().insert(session.clone());
+    let mut response = next.run(request).await;
+    if fresh && persist {
+        let cookie = Cookie::build((COOKIE, session.0))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(state.settings.cookie_secure)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A state-changing request sent by a page of another origin. Browsers say so in
+/// `Sec-Fetch-Site` (or, older ones, in `Origin`); clients that are not browsers send
+/// neither and are not affected.
+fn is_cross_site_mutation(request: &Request) -> bool {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (
+        headers.get("origin").and_then(|v| v.to_str().ok()),
+        headers.get("host").and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            origin_host != host
+        }
+        _ => false,
+    }
+}
+
+/// The session of the request being handled (inside a server function or page render).
+pub fn current() -> Result<SessionId, AppError> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<SessionId>().cloned())
+        .ok_or_else(|| {
+            tracing::error!("no session on the request; is the session middleware installed?");
+            AppError::Internal
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_128_bit_hex_and_parse_back() {
+        let a = SessionId::generate();
+        let b = SessionId::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 32);
+        assert_eq!(SessionId::parse(a.as_str()), Some(a));
+        assert_eq!(SessionId::parse("not-a-session"), None);
+        assert_eq!(SessionId::parse(&"A".repeat(32)), None);
+    }
+}
