@@ -49,7 +49,12 @@ fn client() -> reqwest::Client {
 }
 
 async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, Value) {
-    match client.post(format!("{base}/api/{endpoint}")).json(&body).send().await {
+    match client
+        .post(format!("{base}/api/{endpoint}"))
+        .json(&body)
+        .send()
+        .await
+    {
         Ok(response) => {
             let status = response.status().as_u16();
             (status, response.json().await.unwrap_or(Value::Null))
@@ -63,11 +68,15 @@ async fn main() {
     let server = std::env::var("BENCH_DATABASE_SERVER")
         .unwrap_or_else(|_| "postgres://marquee:marquee@127.0.0.1:5432".into());
     let name = format!("marquee_bench_{}", std::process::id());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
-    sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}""#)))
-        .execute(&mut admin)
+    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
         .await
         .unwrap();
+    sqlx::query(AssertSqlSafe(format!(
+        r#"DROP DATABASE IF EXISTS "{name}""#
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
     sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .execute(&mut admin)
         .await
@@ -106,7 +115,10 @@ async fn main() {
     let info = state.showtimes.get(&state.db, hall).await.unwrap();
     let seats: Arc<Vec<i64>> = Arc::new(info.seat_ids.clone());
 
-    println!("Marquee load benchmark ({} cores)", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "Marquee load benchmark ({} cores)",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!();
     println!("hold + release of one seat per operation; each worker its own session and seat");
     println!(
@@ -136,18 +148,29 @@ async fn main() {
     flash_sale(&base, &state, showtime("Grand Hall", 1).await).await;
 
     drop(state);
-    let _ = sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
-        .execute(&mut admin)
-        .await;
+    let _ = sqlx::query(AssertSqlSafe(format!(
+        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+    )))
+    .execute(&mut admin)
+    .await;
 }
 
 /// hold + release pairs per second, calling the engine (Lua scripts) directly.
-async fn ceiling(state: &AppState, info: &Arc<marquee::server::booking::showtimes::ShowtimeInfo>, level: usize) -> f64 {
+async fn ceiling(
+    state: &AppState,
+    info: &Arc<marquee::server::booking::showtimes::ShowtimeInfo>,
+    level: usize,
+) -> f64 {
     let done = Arc::new(AtomicUsize::new(0));
     let deadline = Instant::now() + PHASE;
     let mut tasks = Vec::new();
     for worker in 0..level {
-        let (holds, db, info, done) = (state.holds.clone(), state.db.clone(), info.clone(), done.clone());
+        let (holds, db, info, done) = (
+            state.holds.clone(),
+            state.db.clone(),
+            info.clone(),
+            done.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let session = format!("{:032x}", 0xce11_0000_u64 + worker as u64);
             let seat = info.seat_ids[worker % info.seat_ids.len()];
@@ -165,7 +188,12 @@ async fn ceiling(state: &AppState, info: &Arc<marquee::server::booking::showtime
 }
 
 /// hold + release pairs per second over HTTP, closed loop.
-async fn http_closed(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usize) -> (f64, Vec<Duration>) {
+async fn http_closed(
+    base: &str,
+    showtime: i64,
+    seats: &Arc<Vec<i64>>,
+    level: usize,
+) -> (f64, Vec<Duration>) {
     let deadline = Instant::now() + PHASE;
     let mut tasks = Vec::new();
     for worker in 0..level {
@@ -176,10 +204,22 @@ async fn http_closed(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: us
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
                 let start = Instant::now();
-                let (status, body) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+                let (status, body) = post(
+                    &client,
+                    &base,
+                    "hold_seats",
+                    json!({"showtime_id": showtime, "seat_ids": [seat]}),
+                )
+                .await;
                 assert_eq!(status, 200, "{body}");
                 latencies.push(start.elapsed());
-                post(&client, &base, "release_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+                post(
+                    &client,
+                    &base,
+                    "release_seats",
+                    json!({"showtime_id": showtime, "seat_ids": [seat]}),
+                )
+                .await;
             }
             latencies
         }));
@@ -193,12 +233,20 @@ async fn http_closed(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: us
 }
 
 /// Hold latencies over HTTP at a fixed arrival rate, measured from each scheduled send time.
-async fn http_open(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usize, rate: f64) -> Vec<Duration> {
+async fn http_open(
+    base: &str,
+    showtime: i64,
+    seats: &Arc<Vec<i64>>,
+    level: usize,
+    rate: f64,
+) -> Vec<Duration> {
     // A pool of idle sessions, each with its own seat; an arrival takes one, or waits for one
     // (and that wait counts: latency starts at the scheduled time).
     let (give, take) = async_channel(level);
     for worker in 0..level {
-        give.send((client(), seats[worker % seats.len()])).await.unwrap();
+        give.send((client(), seats[worker % seats.len()]))
+            .await
+            .unwrap();
     }
     let take = Arc::new(tokio::sync::Mutex::new(take));
     let interval = Duration::from_secs_f64(1.0 / rate);
@@ -211,10 +259,22 @@ async fn http_open(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usiz
         let (base, give, take) = (base.to_string(), give.clone(), take.clone());
         tasks.push(tokio::spawn(async move {
             let (client, seat) = take.lock().await.recv().await.unwrap();
-            let (status, body) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+            let (status, body) = post(
+                &client,
+                &base,
+                "hold_seats",
+                json!({"showtime_id": showtime, "seat_ids": [seat]}),
+            )
+            .await;
             assert_eq!(status, 200, "{body}");
             let latency = scheduled.elapsed();
-            post(&client, &base, "release_seats", json!({"showtime_id": showtime, "seat_ids": [seat]})).await;
+            post(
+                &client,
+                &base,
+                "release_seats",
+                json!({"showtime_id": showtime, "seat_ids": [seat]}),
+            )
+            .await;
             give.send((client, seat)).await.unwrap();
             latency
         }));
@@ -227,13 +287,23 @@ async fn http_open(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: usiz
     all
 }
 
-fn async_channel<T>(capacity: usize) -> (tokio::sync::mpsc::Sender<T>, tokio::sync::mpsc::Receiver<T>) {
+fn async_channel<T>(
+    capacity: usize,
+) -> (tokio::sync::mpsc::Sender<T>, tokio::sync::mpsc::Receiver<T>) {
     tokio::sync::mpsc::channel(capacity.max(1))
 }
 
 /// 2,000 buyers, one showtime: everyone looks at the map, grabs 1–4 free seats, and buys.
 async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
-    let all_seats = Arc::new(state.showtimes.get(&state.db, showtime).await.unwrap().seat_ids.clone());
+    let all_seats = Arc::new(
+        state
+            .showtimes
+            .get(&state.db, showtime)
+            .await
+            .unwrap()
+            .seat_ids
+            .clone(),
+    );
     let total_seats = all_seats.len();
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -268,7 +338,13 @@ async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
                     let n = rng.random_range(1..=4).min(free.len());
                     free.choose_multiple(&mut rng, n).copied().collect()
                 };
-                let (status, _) = post(&client, &base, "hold_seats", json!({"showtime_id": showtime, "seat_ids": want})).await;
+                let (status, _) = post(
+                    &client,
+                    &base,
+                    "hold_seats",
+                    json!({"showtime_id": showtime, "seat_ids": want}),
+                )
+                .await;
                 if status != 200 {
                     continue;
                 }
@@ -313,7 +389,10 @@ async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
         .unwrap();
     println!();
     println!("flash sale: {BUYERS} buyers, {total_seats} seats (Grand Hall)");
-    println!("  sold out in {:.2}s: {tickets} tickets to {buyers_served} buyers", elapsed.as_secs_f64());
+    println!(
+        "  sold out in {:.2}s: {tickets} tickets to {buyers_served} buyers",
+        elapsed.as_secs_f64()
+    );
     println!(
         "  oversold: {} (tickets {tickets}, distinct seats {distinct}, seats {total_seats}, Redis sold {redis_sold})",
         tickets - distinct

@@ -104,11 +104,9 @@ impl FromServerFnError for AppError {
             }
             // On the server this can only mean a request body that does not decode (in the
             // browser it means an undecodable reply, which is a transport problem).
-            ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => {
-                Self::BadInput {
-                    message: format!("malformed request: {message}"),
-                }
-            }
+            ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => Self::BadInput {
+                message: format!("malformed request: {message}"),
+            },
             other => Self::Transport {
                 message: other.to_string(),
             },

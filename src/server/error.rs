@@ -25,8 +25,7 @@ impl From<redis::RedisError> for AppError {
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
-        StatusCode::from_u16(self.status_code())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::from_u16(self.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 

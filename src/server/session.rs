@@ -30,8 +30,11 @@ impl SessionId {
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        (raw.len() == 32 && raw.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
-            .then(|| Self(raw.to_string()))
+        (raw.len() == 32
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+        .then(|| Self(raw.to_string()))
     }
 
     fn generate() -> Self {
@@ -42,7 +45,11 @@ impl SessionId {
 }
 
 /// Finds or issues the session, and refuses cross-site mutations.
-pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if is_cross_site_mutation(&request) {
         return (StatusCode::FORBIDDEN, axum::Json(AppError::Forbidden)).into_response();
     }
@@ -75,7 +82,10 @@ pub async fn middleware(State(state): State<AppState>, mut request: Request, nex
 /// `Sec-Fetch-Site` (or, older ones, in `Origin`); clients that are not browsers send
 /// neither and are not affected.
 fn is_cross_site_mutation(request: &Request) -> bool {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return false;
     }
     let headers = request.headers();
@@ -87,7 +97,10 @@ fn is_cross_site_mutation(request: &Request) -> bool {
         headers.get("host").and_then(|v| v.to_str().ok()),
     ) {
         (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+            let origin_host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest)
+                .unwrap_or(origin);
             origin_host != host
         }
         _ => false,

@@ -78,13 +78,11 @@ impl TestApp {
     }
 
     pub async fn postgres_sold(&self, showtime: i64) -> Vec<i64> {
-        sqlx::query_scalar(
-            "SELECT seat_id FROM tickets WHERE showtime_id = $1 ORDER BY seat_id",
-        )
-        .bind(showtime)
-        .fetch_all(&self.db)
-        .await
-        .unwrap()
+        sqlx::query_scalar("SELECT seat_id FROM tickets WHERE showtime_id = $1 ORDER BY seat_id")
+            .bind(showtime)
+            .fetch_all(&self.db)
+            .await
+            .unwrap()
     }
 }
 
@@ -130,25 +128,34 @@ impl Session {
     }
 
     pub async fn hold(&self, showtime: i64, seats: &[i64]) -> Reply {
-        self.post("hold_seats", json!({ "showtime_id": showtime, "seat_ids": seats }))
-            .await
+        self.post(
+            "hold_seats",
+            json!({ "showtime_id": showtime, "seat_ids": seats }),
+        )
+        .await
     }
 
     pub async fn release(&self, showtime: i64, seats: &[i64]) -> Reply {
-        self.post("release_seats", json!({ "showtime_id": showtime, "seat_ids": seats }))
-            .await
+        self.post(
+            "release_seats",
+            json!({ "showtime_id": showtime, "seat_ids": seats }),
+        )
+        .await
     }
 
     pub async fn release_all(&self, showtime: i64) -> Reply {
-        self.post("release_all", json!({ "showtime_id": showtime })).await
+        self.post("release_all", json!({ "showtime_id": showtime }))
+            .await
     }
 
     pub async fn extend(&self, showtime: i64) -> Reply {
-        self.post("extend_hold", json!({ "showtime_id": showtime })).await
+        self.post("extend_hold", json!({ "showtime_id": showtime }))
+            .await
     }
 
     pub async fn seat_map(&self, showtime: i64) -> Reply {
-        self.get(&format!("/api/seat_map?showtime_id={showtime}")).await
+        self.get(&format!("/api/seat_map?showtime_id={showtime}"))
+            .await
     }
 
     pub async fn buy(&self, showtime: i64, seats: &[i64], card: &str, key: &str) -> Reply {
@@ -199,7 +206,10 @@ pub fn settings_with(database_url: &str, redis_url: &str, extra: &[(&str, &str)]
         ("DATABASE_URL".into(), database_url.into()),
         ("DATABASE_MAX_CONNECTIONS".into(), "10".into()),
         ("REDIS_URL".into(), redis_url.into()),
-        ("REDIS_KEY_PREFIX".into(), format!("t{}", Uuid::new_v4().simple())),
+        (
+            "REDIS_KEY_PREFIX".into(),
+            format!("t{}", Uuid::new_v4().simple()),
+        ),
         ("SWEEP_INTERVAL_MS".into(), "100".into()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));

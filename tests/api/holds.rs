@@ -50,7 +50,9 @@ async fn a_conflicting_hold_changes_nothing_and_names_the_seat() {
     let (a, b) = (app.session(), app.session());
     assert_eq!(a.hold(showtime, &[seats[2].0]).await.0, 200);
 
-    let (status, error) = b.hold(showtime, &[seats[1].0, seats[2].0, seats[3].0]).await;
+    let (status, error) = b
+        .hold(showtime, &[seats[1].0, seats[2].0, seats[3].0])
+        .await;
     assert_eq!(status, 409);
     assert_eq!(error["error"], "seat_taken");
     assert_eq!(error["seats"], serde_json::json!([seats[2].1]));
@@ -75,7 +77,10 @@ async fn adding_seats_keeps_the_original_expiry() {
     let (status, second) = a.hold(showtime, &[seats[1].0]).await;
     assert_eq!(status, 200);
     let second_left = second["expires_in_ms"].as_i64().unwrap();
-    assert!(second_left <= first - 1000, "clock was reset: {first} then {second_left}");
+    assert!(
+        second_left <= first - 1000,
+        "clock was reset: {first} then {second_left}"
+    );
     // Re-clicking a seat already held does not reset it either.
     let third = a.hold(showtime, &[seats[0].0]).await.1["expires_in_ms"]
         .as_i64()
@@ -89,7 +94,8 @@ async fn release_frees_own_seats_and_refuses_others() {
     let (showtime, _) = app.showtime_in("Studio 2").await;
     let seats = app.seats_of(showtime).await;
     let (a, b) = (app.session(), app.session());
-    a.hold(showtime, &[seats[0].0, seats[1].0, seats[2].0]).await;
+    a.hold(showtime, &[seats[0].0, seats[1].0, seats[2].0])
+        .await;
 
     let (status, error) = b.release(showtime, &[seats[0].0]).await;
     assert_eq!(status, 403);
@@ -122,7 +128,11 @@ async fn holds_expire_and_the_release_is_announced() {
 
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let (_, view) = b.seat_map(showtime).await;
-    assert_eq!(ids(&view["held"]), Vec::<i64>::new(), "the seat is free again");
+    assert_eq!(
+        ids(&view["held"]),
+        Vec::<i64>::new(),
+        "the seat is free again"
+    );
     // The sweeper published the expiry: the version moved on without anyone acting.
     assert!(view["version"].as_u64().unwrap() > version, "{view}");
     assert_eq!(b.hold(showtime, &[seats[0].0]).await.0, 200);
@@ -168,7 +178,10 @@ async fn hold_limits_and_bad_input_are_refused_clearly() {
     let ids5: Vec<i64> = seats[..5].iter().map(|s| s.0).collect();
 
     let (status, error) = a.hold(showtime, &ids5).await;
-    assert_eq!((status, error["error"].as_str()), (422, Some("too_many_seats")));
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (422, Some("too_many_seats"))
+    );
     assert_eq!(error["max"], 4);
     assert_eq!(a.hold(showtime, &ids5[..3]).await.0, 200);
     let (status, _) = a.hold(showtime, &ids5[3..5]).await;
@@ -180,7 +193,9 @@ async fn hold_limits_and_bad_input_are_refused_clearly() {
     assert_eq!(status, 404);
     let (status, _) = a.hold(showtime, &[]).await;
     assert_eq!(status, 400);
-    let (status, _) = a.post("hold_seats", serde_json::json!({ "showtime_id": "x" })).await;
+    let (status, _) = a
+        .post("hold_seats", serde_json::json!({ "showtime_id": "x" }))
+        .await;
     assert_eq!(status, 400);
 
     // A showtime that has started cannot be held.
@@ -203,7 +218,10 @@ async fn hold_limits_and_bad_input_are_refused_clearly() {
     .await
     .unwrap();
     let (status, error) = a.hold(started, &[seats[0].0]).await;
-    assert_eq!((status, error["error"].as_str()), (409, Some("showtime_started")));
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (409, Some("showtime_started"))
+    );
 }
 
 #[tokio::test]

@@ -88,8 +88,14 @@ async fn seats_carry_their_accessible_name_and_kind() {
         price("premium")
     )));
     // Row P has wheelchair spaces with companions.
-    assert_eq!(count(&html, "class=\"seat seat--wheelchair is-available\""), 4);
-    assert_eq!(count(&html, "class=\"seat seat--companion is-available\""), 4);
+    assert_eq!(
+        count(&html, "class=\"seat seat--wheelchair is-available\""),
+        4
+    );
+    assert_eq!(
+        count(&html, "class=\"seat seat--companion is-available\""),
+        4
+    );
     assert!(html.contains(&format!(
         "aria-label=\"Row P, seat 5, wheelchair, {}\"",
         price("wheelchair")

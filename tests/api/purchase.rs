@@ -73,14 +73,18 @@ async fn a_declined_card_keeps_the_hold_for_a_retry() {
     let a = app.session();
     a.hold(showtime, &[seats[5].0]).await;
 
-    let (status, error) = a.buy(showtime, &[seats[5].0], DECLINED_CARD, "decline-key-01").await;
+    let (status, error) = a
+        .buy(showtime, &[seats[5].0], DECLINED_CARD, "decline-key-01")
+        .await;
     assert_eq!(status, 402);
     assert_eq!(error["error"], "payment_declined");
     assert_eq!(order_count(&app).await, 0);
     let (_, own) = a.seat_map(showtime).await;
     assert_eq!(own["hold"]["seat_ids"], serde_json::json!([seats[5].0]));
 
-    let (status, _) = a.buy(showtime, &[seats[5].0], GOOD_CARD, "decline-key-02").await;
+    let (status, _) = a
+        .buy(showtime, &[seats[5].0], GOOD_CARD, "decline-key-02")
+        .await;
     assert_eq!(status, 200);
     assert_eq!(order_count(&app).await, 1);
 }
@@ -93,8 +97,12 @@ async fn retries_with_the_same_key_return_the_same_order() {
     let a = app.session();
     a.hold(showtime, &[seats[7].0]).await;
 
-    let (_, first) = a.buy(showtime, &[seats[7].0], GOOD_CARD, "same-key-0001").await;
-    let (status, again) = a.buy(showtime, &[seats[7].0], GOOD_CARD, "same-key-0001").await;
+    let (_, first) = a
+        .buy(showtime, &[seats[7].0], GOOD_CARD, "same-key-0001")
+        .await;
+    let (status, again) = a
+        .buy(showtime, &[seats[7].0], GOOD_CARD, "same-key-0001")
+        .await;
     assert_eq!(status, 200, "{again}");
     assert_eq!(first["code"], again["code"]);
     assert_eq!(order_count(&app).await, 1);
@@ -119,14 +127,20 @@ async fn a_different_purchase_under_a_used_key_is_refused() {
     let seats = app.seats_of(showtime).await;
     let a = app.session();
     a.hold(showtime, &[seats[9].0]).await;
-    a.buy(showtime, &[seats[9].0], GOOD_CARD, "reused-key-001").await;
+    a.buy(showtime, &[seats[9].0], GOOD_CARD, "reused-key-001")
+        .await;
 
     a.hold(showtime, &[seats[10].0]).await;
-    let (status, error) = a.buy(showtime, &[seats[10].0], GOOD_CARD, "reused-key-001").await;
+    let (status, error) = a
+        .buy(showtime, &[seats[10].0], GOOD_CARD, "reused-key-001")
+        .await;
     assert_eq!(status, 422);
     assert_eq!(error["error"], "idempotency_mismatch");
     // Someone else cannot fetch the order by replaying the key either.
-    let (status, _) = app.session().buy(showtime, &[seats[9].0], GOOD_CARD, "reused-key-001").await;
+    let (status, _) = app
+        .session()
+        .buy(showtime, &[seats[9].0], GOOD_CARD, "reused-key-001")
+        .await;
     assert_eq!(status, 422);
 }
 
@@ -137,14 +151,23 @@ async fn checkout_input_is_validated() {
     let seats = app.seats_of(showtime).await;
     let a = app.session();
     a.hold(showtime, &[seats[0].0]).await;
-    let (status, error) = a.buy(showtime, &[seats[0].0], "4242 4242 4242 4241", "bad-card-0001").await;
+    let (status, error) = a
+        .buy(
+            showtime,
+            &[seats[0].0],
+            "4242 4242 4242 4241",
+            "bad-card-0001",
+        )
+        .await;
     assert_eq!((status, error["error"].as_str()), (400, Some("bad_input")));
     assert!(error["message"].as_str().unwrap().contains("card"));
     let (status, _) = a.buy(showtime, &[seats[0].0], GOOD_CARD, "short").await;
     assert_eq!(status, 400);
     // The seats to buy must be the seats held.
     a.hold(showtime, &[seats[1].0]).await;
-    let (status, error) = a.buy(showtime, &[seats[0].0], GOOD_CARD, "subset-key-001").await;
+    let (status, error) = a
+        .buy(showtime, &[seats[0].0], GOOD_CARD, "subset-key-001")
+        .await;
     assert_eq!((status, error["error"].as_str()), (400, Some("bad_input")));
     assert_eq!(order_count(&app).await, 0);
 }
@@ -159,12 +182,22 @@ async fn nobody_else_can_release_extend_or_buy_my_hold() {
 
     assert_eq!(b.release(showtime, &[seats[3].0]).await.0, 403);
     let (status, error) = b.extend(showtime).await;
-    assert_eq!((status, error["error"].as_str()), (409, Some("hold_expired")));
-    let (status, error) = b.buy(showtime, &[seats[3].0], GOOD_CARD, "thief-key-0001").await;
-    assert_eq!((status, error["error"].as_str()), (403, Some("not_your_hold")));
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (409, Some("hold_expired"))
+    );
+    let (status, error) = b
+        .buy(showtime, &[seats[3].0], GOOD_CARD, "thief-key-0001")
+        .await;
+    assert_eq!(
+        (status, error["error"].as_str()),
+        (403, Some("not_your_hold"))
+    );
     assert_eq!(order_count(&app).await, 0);
 
-    let (_, order) = a.buy(showtime, &[seats[3].0], GOOD_CARD, "owner-key-0001").await;
+    let (_, order) = a
+        .buy(showtime, &[seats[3].0], GOOD_CARD, "owner-key-0001")
+        .await;
     // B has neither the code nor any other way to the order.
     let (status, _) = b.get("/api/order?code=").await;
     assert_eq!(status, 404);
@@ -201,7 +234,12 @@ async fn postgres_refuses_a_sale_that_slipped_past_redis() {
     assert_eq!(a.hold(showtime, &[seats[0].0, seats[1].0]).await.0, 200);
     // ...but the purchase hits the fence and names the seat.
     let (status, error) = a
-        .buy(showtime, &[seats[0].0, seats[1].0], GOOD_CARD, "fence-key-0001")
+        .buy(
+            showtime,
+            &[seats[0].0, seats[1].0],
+            GOOD_CARD,
+            "fence-key-0001",
+        )
         .await;
     assert_eq!(status, 409, "{error}");
     assert_eq!(error["error"], "seat_taken");
@@ -224,9 +262,14 @@ async fn sold_seats_survive_redis_losing_everything() {
     let a = app.session();
     a.hold(showtime, &[seats[0].0, seats[1].0]).await;
     assert_eq!(
-        a.buy(showtime, &[seats[0].0, seats[1].0], GOOD_CARD, "before-flush-01")
-            .await
-            .0,
+        a.buy(
+            showtime,
+            &[seats[0].0, seats[1].0],
+            GOOD_CARD,
+            "before-flush-01"
+        )
+        .await
+        .0,
         200
     );
 
@@ -239,8 +282,16 @@ async fn sold_seats_survive_redis_losing_everything() {
     assert_eq!(error["seats"], serde_json::json!([seats[1].1]));
     let (_, view) = b.seat_map(showtime).await;
     assert_eq!(view["sold"], serde_json::json!([seats[0].0, seats[1].0]));
-    assert_eq!(app.redis_sold(showtime).await, app.postgres_sold(showtime).await);
+    assert_eq!(
+        app.redis_sold(showtime).await,
+        app.postgres_sold(showtime).await
+    );
     // Unsold seats are fine to hold and buy.
     assert_eq!(b.hold(showtime, &[seats[2].0]).await.0, 200);
-    assert_eq!(b.buy(showtime, &[seats[2].0], GOOD_CARD, "after-flush-001").await.0, 200);
+    assert_eq!(
+        b.buy(showtime, &[seats[2].0], GOOD_CARD, "after-flush-001")
+            .await
+            .0,
+        200
+    );
 }

@@ -22,6 +22,9 @@ enum Event {
     Released { session: usize, seats: Vec<i64> },
 }
 
+/// A successful purchase: the buying session, the order code and its seats.
+type Purchase = (usize, String, Vec<i64>);
+
 fn ids(value: &Value) -> Vec<i64> {
     value
         .as_array()
@@ -34,13 +37,17 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
     let app = Arc::new(spawn_app().await);
     let (showtime, _) = app.showtime_in("Studio 2").await;
     // A small block of seats so that nearly every request overlaps with others.
-    let pool: Vec<i64> = app.seats_of(showtime).await[..24].iter().map(|s| s.0).collect();
+    let pool: Vec<i64> = app.seats_of(showtime).await[..24]
+        .iter()
+        .map(|s| s.0)
+        .collect();
     let events: Arc<Mutex<Vec<(u64, Event)>>> = Arc::default();
-    let orders: Arc<Mutex<Vec<(usize, String, Vec<i64>)>>> = Arc::default();
+    let orders: Arc<Mutex<Vec<Purchase>>> = Arc::default();
 
     let mut tasks = Vec::new();
     for session in 0..TASKS {
-        let (app, pool, events, orders) = (app.clone(), pool.clone(), events.clone(), orders.clone());
+        let (app, pool, events, orders) =
+            (app.clone(), pool.clone(), events.clone(), orders.clone());
         tasks.push(tokio::spawn(async move {
             let me = app.session();
             for round in 0..ROUNDS {
@@ -56,19 +63,32 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
                 }
                 let held = ids(&hold["seat_ids"]);
                 let version = hold["version"].as_u64().unwrap();
-                events.lock().unwrap().push((version, Event::Held { session, seats: held.clone() }));
+                events.lock().unwrap().push((
+                    version,
+                    Event::Held {
+                        session,
+                        seats: held.clone(),
+                    },
+                ));
                 let buy = rand::rng().random_bool(0.3);
                 if buy {
                     let key = format!("race-{session}-{round}-key");
                     let (status, order) = me.buy(showtime, &held, "4242424242424242", &key).await;
                     assert_eq!(status, 200, "a held seat must be buyable: {order}");
-                    orders.lock().unwrap().push((session, order["code"].as_str().unwrap().into(), held));
+                    orders.lock().unwrap().push((
+                        session,
+                        order["code"].as_str().unwrap().into(),
+                        held,
+                    ));
                 } else {
                     let (status, rest) = me.release_all(showtime).await;
                     assert_eq!(status, 200, "{rest}");
                     let version = rest["version"].as_u64().unwrap();
                     let seats = ids(&rest["seat_ids"]);
-                    events.lock().unwrap().push((version, Event::Released { session, seats }));
+                    events
+                        .lock()
+                        .unwrap()
+                        .push((version, Event::Released { session, seats }));
                 }
             }
         }));
@@ -85,12 +105,19 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
     let versions: Vec<u64> = events.iter().map(|(v, _)| *v).collect();
     let mut unique = versions.clone();
     unique.dedup();
-    assert_eq!(unique.len(), versions.len(), "every change has its own version");
+    assert_eq!(
+        unique.len(),
+        versions.len(),
+        "every change has its own version"
+    );
     let mut holder: HashMap<i64, usize> = HashMap::new();
     let mut sold_by: HashMap<i64, usize> = HashMap::new();
     for (session, _, seats) in orders.lock().unwrap().iter() {
         for seat in seats {
-            assert!(sold_by.insert(*seat, *session).is_none(), "seat {seat} sold twice");
+            assert!(
+                sold_by.insert(*seat, *session).is_none(),
+                "seat {seat} sold twice"
+            );
         }
     }
     for (version, event) in &events {
@@ -117,7 +144,8 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
 
     // Every purchase has exactly its tickets, no seat has two, and Redis agrees.
     let mut all_sold: Vec<i64> = Vec::new();
-    for (_, code, seats) in orders.lock().unwrap().iter() {
+    let purchases = orders.lock().unwrap().clone();
+    for (_, code, seats) in &purchases {
         let mut tickets: Vec<i64> = sqlx::query_scalar(
             "SELECT t.seat_id FROM tickets t JOIN orders o ON o.id = t.order_id WHERE o.code = $1",
         )
@@ -133,7 +161,10 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
     }
     all_sold.sort_unstable();
     let postgres = app.postgres_sold(showtime).await;
-    assert_eq!(postgres, all_sold, "tickets are exactly the successful purchases");
+    assert_eq!(
+        postgres, all_sold,
+        "tickets are exactly the successful purchases"
+    );
     let (distinct, total): (i64, i64) = sqlx::query_as(
         "SELECT count(DISTINCT seat_id), count(*) FROM tickets WHERE showtime_id = $1",
     )
@@ -142,6 +173,10 @@ async fn no_seat_is_ever_held_by_two_sessions_or_sold_twice() {
     .await
     .unwrap();
     assert_eq!(distinct, total);
-    assert_eq!(app.redis_sold(showtime).await, postgres, "Redis and Postgres agree");
-    assert!(!orders.lock().unwrap().is_empty(), "the race sold something");
+    assert_eq!(
+        app.redis_sold(showtime).await,
+        postgres,
+        "Redis and Postgres agree"
+    );
+    assert!(!purchases.is_empty(), "the race sold something");
 }

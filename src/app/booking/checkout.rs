@@ -58,7 +58,10 @@ pub fn CheckoutForm(booking: BookingState, #[prop(into)] total: Signal<i64>) -> 
         leptos::task::spawn_local(async move {
             match purchase(request).await {
                 Ok(order) => {
-                    navigate(&format!("/orders/{}", order.code), NavigateOptions::default());
+                    navigate(
+                        &format!("/orders/{}", order.code),
+                        NavigateOptions::default(),
+                    );
                 }
                 Err(failure) => {
                     pending.set(false);
@@ -80,7 +83,13 @@ pub fn CheckoutForm(booking: BookingState, #[prop(into)] total: Signal<i64>) -> 
             <h2>"Checkout"</h2>
             <label>
                 <span>"Name"</span>
-                <input type="text" name="name" autocomplete="name" maxlength="100" bind:value=name />
+                <input
+                    type="text"
+                    name="name"
+                    autocomplete="name"
+                    maxlength="100"
+                    bind:value=name
+                />
             </label>
             <label>
                 <span>"Email"</span>

@@ -45,7 +45,9 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
             match extend_hold(booking.showtime_id).await {
                 Ok(hold) => {
                     booking.apply_hold(Some(hold));
-                    booking.notice.set(Some(Notice::Info("Your hold was extended.".into())));
+                    booking
+                        .notice
+                        .set(Some(Notice::Info("Your hold was extended.".into())));
                 }
                 Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
             }

@@ -106,7 +106,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A client-chosen idempotency key: 8 to 100 of `A-Z a-z 0-9 - _`.
@@ -159,7 +159,10 @@ mod tests {
         assert!(CardNumber::parse("4242 4242 4242 4241").is_err());
         assert!(CardNumber::parse("4242").is_err());
         assert!(CardNumber::parse("4242 4242 4242 424x").is_err());
-        assert_eq!(CardNumber::parse("4242424242424242").unwrap().last4(), "4242");
+        assert_eq!(
+            CardNumber::parse("4242424242424242").unwrap().last4(),
+            "4242"
+        );
         assert_eq!(
             format!("{:?}", CardNumber::parse("4242424242424242").unwrap()),
             "CardNumber(****4242)"
@@ -170,7 +173,15 @@ mod tests {
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert!(Email::parse("ada@example.com").is_ok());
         assert!(Email::parse(" ada@example.com ").is_ok());
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com", "ada@.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -67,7 +67,8 @@ impl BookingState {
         };
         if let Some(hold) = &state.hold {
             this.initial_left_ms.set(Some(hold.expires_in_ms));
-            this.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+            this.deadline
+                .set(Some(now_ms() + hold.expires_in_ms as f64));
             this.extensions_left.set(hold.extensions_left);
         }
         this
@@ -108,7 +109,8 @@ impl BookingState {
         self.mine.set(now_mine);
         match hold {
             Some(hold) => {
-                self.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+                self.deadline
+                    .set(Some(now_ms() + hold.expires_in_ms as f64));
                 self.initial_left_ms.set(Some(hold.expires_in_ms));
                 self.extensions_left.set(hold.extensions_left);
             }

@@ -17,7 +17,10 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
         .iter()
         .map(|seat| {
             let price = detail.price_of(seat.kind).unwrap_or(0);
-            (seat.id, ((seat.grid_row, seat.grid_col), seat.short_name(), price))
+            (
+                seat.id,
+                ((seat.grid_row, seat.grid_col), seat.short_name(), price),
+            )
         })
         .collect();
     let lookup = StoredValue::new(lookup);
@@ -71,7 +74,8 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                         {move || {
                             let n = count();
                             format!("{n} seat{}", if n == 1 { "" } else { "s" })
-                        }} " · Total " <strong data-testid="total">{move || format_cents(total())}</strong>
+                        }} " · Total "
+                        <strong data-testid="total">{move || format_cents(total())}</strong>
                     </p>
                 </Show>
             </div>

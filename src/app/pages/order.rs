@@ -15,7 +15,9 @@ pub fn OrderPage() -> impl IntoView {
     let code = move || params.read().get("code").unwrap_or_default();
     let confirmation = Resource::new(code, order);
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match confirmation.await {
                     Ok(order) => view! { <Confirmation order /> }.into_any(),
@@ -61,10 +63,13 @@ fn Confirmation(order: OrderView) -> impl IntoView {
                 {seats}
             </ul>
             <p class="total">
-                "Total paid " <strong data-testid="order-total">{format_cents(order.total_cents)}</strong>
+                "Total paid "
+                <strong data-testid="order-total">{format_cents(order.total_cents)}</strong>
                 {format!(" with the card ending {}", order.card_last4)}
             </p>
-            <p class="muted">{format!("Tickets for {} ({})", order.buyer_name, order.buyer_email)}</p>
+            <p class="muted">
+                {format!("Tickets for {} ({})", order.buyer_name, order.buyer_email)}
+            </p>
             <p>
                 <A href=format!("/showtimes/{}", order.showtime_id)>"Back to the showtime"</A>
             </p>

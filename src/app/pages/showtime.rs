@@ -48,7 +48,12 @@ pub fn ShowtimePage() -> impl IntoView {
 
 #[component]
 fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
-    let names = detail.layout.seats.iter().map(|s| (s.id, s.short_name())).collect();
+    let names = detail
+        .layout
+        .seats
+        .iter()
+        .map(|s| (s.id, s.short_name()))
+        .collect();
     let booking = BookingState::new(&seats, names);
     let price_of: HashMap<i64, i64> = detail
         .layout

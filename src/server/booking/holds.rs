@@ -93,12 +93,10 @@ fn ms(d: Duration) -> u64 {
 }
 
 fn num<T: std::str::FromStr>(value: Option<&String>) -> Result<T, AppError> {
-    value
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            tracing::error!(?value, "malformed reply from a hold script");
-            AppError::Internal
-        })
+    value.and_then(|v| v.parse().ok()).ok_or_else(|| {
+        tracing::error!(?value, "malformed reply from a hold script");
+        AppError::Internal
+    })
 }
 
 fn ids(values: &[String]) -> Vec<i64> {
@@ -366,10 +364,7 @@ impl HoldEngine {
     /// Forgets that the sold set is complete, so the next hold rebuilds it from Postgres.
     /// Used when a sale could not be written to Redis after its order was committed.
     pub async fn invalidate_sold(&self, showtime: i64) -> Result<(), AppError> {
-        let _: () = self
-            .redis()
-            .del(self.keys(showtime).sold_loaded())
-            .await?;
+        let _: () = self.redis().del(self.keys(showtime).sold_loaded()).await?;
         Ok(())
     }
 
@@ -492,9 +487,7 @@ impl HoldEngine {
         let mut freed = 0;
         for showtime in due {
             let keys = self.keys(showtime);
-            let seats: Vec<i64> = redis
-                .zrangebyscore(keys.expiry(), "-inf", now)
-                .await?;
+            let seats: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
             let mut invocation = self.scripts.expire.prepare_invoke();
             invocation
                 .key(keys.version())

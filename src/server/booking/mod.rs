@@ -63,8 +63,8 @@ pub async fn release_seats(
     let showtime = state.showtimes.get(&state.db, showtime_id).await?;
     let seats = match seat_ids {
         Some(ids) => {
-            let seats = seat_selection(&ids, showtime.seat_ids.len())
-                .map_err(AppError::bad_input)?;
+            let seats =
+                seat_selection(&ids, showtime.seat_ids.len()).map_err(AppError::bad_input)?;
             showtime.check_seats(&seats)?;
             Some(seats)
         }

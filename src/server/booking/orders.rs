@@ -53,7 +53,9 @@ pub struct NewOrder<'a> {
 
 #[derive(Debug)]
 pub enum InsertOutcome {
-    Created { code: String },
+    Created {
+        code: String,
+    },
     /// The fence: these seats already have tickets.
     SeatsTaken(Vec<i64>),
     /// Another request committed an order under the same idempotency key first.

@@ -40,7 +40,10 @@ pub enum PaymentError {
 }
 
 pub trait PaymentGateway: Send + Sync + 'static {
-    fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> BoxFuture<'a, Result<Charge, PaymentError>>;
+    fn charge<'a>(
+        &'a self,
+        request: ChargeRequest<'a>,
+    ) -> BoxFuture<'a, Result<Charge, PaymentError>>;
     /// Gives the money back, e.g. when the seats turned out to be sold after payment.
     fn refund<'a>(&'a self, charge: &'a Charge) -> BoxFuture<'a, Result<(), PaymentError>>;
 }
@@ -49,7 +52,10 @@ pub trait PaymentGateway: Send + Sync + 'static {
 pub struct TestGateway;
 
 impl PaymentGateway for TestGateway {
-    fn charge<'a>(&'a self, request: ChargeRequest<'a>) -> BoxFuture<'a, Result<Charge, PaymentError>> {
+    fn charge<'a>(
+        &'a self,
+        request: ChargeRequest<'a>,
+    ) -> BoxFuture<'a, Result<Charge, PaymentError>> {
         Box::pin(async move {
             if request.card.digits() == DECLINE_CARD {
                 return Err(PaymentError::Declined("the card was declined".into()));

@@ -62,7 +62,18 @@ pub async fn purchase(
     if !acquired {
         return wait_for_first_attempt(state, session, key.as_str(), &fingerprint).await;
     }
-    let result = checkout(state, session, request.showtime_id, &seats, &name, &email, &card, &key, &fingerprint).await;
+    let result = checkout(
+        state,
+        session,
+        request.showtime_id,
+        &seats,
+        &name,
+        &email,
+        &card,
+        &key,
+        &fingerprint,
+    )
+    .await;
     let _: Result<(), _> = state.holds.redis().del(&lock).await;
     result
 }
@@ -89,16 +100,26 @@ async fn checkout(
         return Err(AppError::ShowtimeStarted);
     }
 
-    match state.holds.begin_checkout(showtime.id, session, seats).await? {
+    match state
+        .holds
+        .begin_checkout(showtime.id, session, seats)
+        .await?
+    {
         Ok(()) => {}
         Err(CheckoutRefusal::Sold(ids)) => {
-            return Err(AppError::SeatTaken { seats: showtime.names(&ids) });
+            return Err(AppError::SeatTaken {
+                seats: showtime.names(&ids),
+            });
         }
         Err(CheckoutRefusal::NotYours(ids)) => {
-            return Err(AppError::NotYourHold { seats: showtime.names(&ids) });
+            return Err(AppError::NotYourHold {
+                seats: showtime.names(&ids),
+            });
         }
         Err(CheckoutRefusal::Expired(ids)) => {
-            return Err(AppError::HoldExpired { seats: showtime.names(&ids) });
+            return Err(AppError::HoldExpired {
+                seats: showtime.names(&ids),
+            });
         }
         Err(CheckoutRefusal::Mismatch) => {
             return Err(AppError::bad_input(
@@ -142,13 +163,18 @@ async fn checkout(
         Ok(InsertOutcome::Created { code }) => code,
         Ok(InsertOutcome::SeatsTaken(taken)) => {
             refund(state, &charge).await;
-            tracing::warn!(?taken, "Postgres refused a sale Redis allowed; correcting Redis");
+            tracing::warn!(
+                ?taken,
+                "Postgres refused a sale Redis allowed; correcting Redis"
+            );
             // Those seats are sold: tell Redis, which drops the buyer's holds on them.
             if let Err(error) = state.holds.mark_sold(showtime.id, session, &taken).await {
                 tracing::error!(?error, "could not correct Redis after the fence fired");
                 let _ = state.holds.invalidate_sold(showtime.id).await;
             }
-            return Err(AppError::SeatTaken { seats: showtime.names(&taken) });
+            return Err(AppError::SeatTaken {
+                seats: showtime.names(&taken),
+            });
         }
         Ok(InsertOutcome::DuplicateKey) => {
             refund(state, &charge).await;
@@ -165,7 +191,10 @@ async fn checkout(
     // The order is committed: from here on the seats are sold whatever happens. If Redis
     // cannot be told now, make it rebuild the sold seats from Postgres before the next hold.
     if let Err(error) = state.holds.mark_sold(showtime.id, session, seats).await {
-        tracing::error!(?error, "order committed but Redis not updated; forcing a rebuild");
+        tracing::error!(
+            ?error,
+            "order committed but Redis not updated; forcing a rebuild"
+        );
         let _ = state.holds.invalidate_sold(showtime.id).await;
     }
     orders::view(&state.db, &state.showtimes, &code)
