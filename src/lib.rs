@@ -10,11 +10,14 @@
 //!   pages, components, the shared domain types and the server-function declarations
 //!   (the `/api/` contract, see `docs/api.md`).
 //!   - `app::catalog`: movies, showtimes and seat layouts as the pages see them.
-//!   - `app::booking`: the seat map and the selection summary.
+//!   - `app::booking`: the seat map, holds and their countdown, checkout, the booking
+//!     types, input validation and the booking server functions.
 //!   - `app::pages`: one file per page.
 //!   - `app::error`: the one error type shared by server and browser.
-//! - `server` (feature `ssr` only): configuration, application state, the Postgres
-//!   repositories, the demo catalog, health checks, the router and process lifecycle.
+//! - `server` (feature `ssr` only): configuration, application state, sessions, the
+//!   Postgres repositories, the demo catalog, the Redis hold engine and its Lua scripts
+//!   (`server::booking`), checkout and payment, health checks, the router and process
+//!   lifecycle.
 //! - `src/main.rs`: the server binary; it only calls [`server::run`](crate::server).
 //! - `migrations/`: the schema, one commented SQL file per step.
 //! - `tests/`: integration tests against real Postgres and Redis; `end2end/`: Playwright.
