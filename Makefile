@@ -19,7 +19,7 @@ setup:
 
 ## Load benchmark (release build): holds over HTTP vs the hold script on Redis, flash sale.
 bench: setup
-	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live
 
 ## Release build of the browser bundle, and its size raw, gzip and brotli.
 wasm-size: setup

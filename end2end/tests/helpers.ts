@@ -24,6 +24,11 @@ export async function waitForHydration(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
 }
 
+/** Waits until the page's live seat feed is connected. */
+export async function waitForLive(page: Page) {
+  await expect(page.locator('.live-status')).toHaveAttribute('data-live', 'live');
+}
+
 /** "$12.50" → 1250. */
 export function cents(text: string): number {
   const match = text.match(/\$(\d+)\.(\d{2})/);

@@ -41,6 +41,9 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// `COOKIE_SECURE`: mark the session cookie `Secure` (set it when serving over TLS).
     pub cookie_secure: bool,
+    /// `LIVE_BUFFER`: seat events a slow socket may fall behind before it is sent a fresh
+    /// snapshot instead.
+    pub live_buffer: usize,
 }
 
 impl Settings {
@@ -75,6 +78,7 @@ impl Settings {
             checkout_grace: Duration::from_secs(positive(&lookup, "CHECKOUT_GRACE_SECS", "60")?),
             sweep_interval: Duration::from_millis(positive(&lookup, "SWEEP_INTERVAL_MS", "250")?),
             cookie_secure: parsed_bool(&lookup, "COOKIE_SECURE", false)?,
+            live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
         })
     }
 }

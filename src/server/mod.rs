@@ -7,6 +7,7 @@
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
@@ -16,6 +17,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod live;
 pub mod session;
 pub mod startup;
 pub mod state;

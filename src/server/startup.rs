@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
 use super::booking::sweeper;
-use super::{AppState, Settings, catalog, db, health, session, telemetry};
+use super::{AppState, Settings, catalog, db, health, live, session, telemetry};
 use crate::app::{App, shell};
 
 /// Everything that can stop the server from starting, each with its cause.
@@ -83,7 +83,7 @@ impl Application {
             redis,
             settings,
             Arc::new(TestGateway),
-        );
+        )?;
         Self::bind(state).await
     }
 
@@ -133,6 +133,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context.
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))

@@ -14,6 +14,7 @@ use super::Settings;
 use super::booking::holds::HoldEngine;
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
+use super::live::LiveHub;
 use crate::app::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -28,6 +29,8 @@ pub struct AppState {
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
     pub payments: Arc<dyn PaymentGateway>,
+    /// Live seat feeds of the showtimes this instance's sockets watch.
+    pub live: LiveHub,
 }
 
 impl AppState {
@@ -38,13 +41,19 @@ impl AppState {
         redis: ConnectionManager,
         settings: Settings,
         payments: Arc<dyn PaymentGateway>,
-    ) -> Self {
+    ) -> Result<Self, redis::RedisError> {
+        // Subscriptions need connections of their own (a subscribed connection can do nothing
+        // else), so the hub keeps the client rather than the shared connection.
+        let live = LiveHub::new(
+            redis::Client::open(settings.redis_url.as_str())?,
+            settings.live_buffer,
+        );
         let holds = HoldEngine::new(
             redis.clone(),
             &settings.redis_prefix,
             super::booking::holds::HoldRules::from_settings(&settings),
         );
-        Self {
+        Ok(Self {
             leptos_options,
             db,
             redis,
@@ -52,7 +61,8 @@ impl AppState {
             holds,
             showtimes: ShowtimeCache::default(),
             payments,
-        }
+            live,
+        })
     }
 
     /// The state inside a server function or while rendering a page.

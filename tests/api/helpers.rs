@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 pub struct TestApp {
     pub address: String,
+    pub database_url: String,
+    pub redis_url: String,
     pub db: PgPool,
     pub redis: redis::aio::ConnectionManager,
     pub prefix: String,
@@ -32,10 +34,27 @@ impl TestApp {
 
     /// A new visitor: a client with its own cookie jar, hence its own session.
     pub fn session(&self) -> Session {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         Session {
             address: self.address.clone(),
-            client: new_client(),
+            client: reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            jar,
         }
+    }
+
+    /// Another instance of the application on the same Postgres database and Redis keys, as
+    /// behind a load balancer.
+    pub async fn second_instance(&self) -> TestApp {
+        let settings = settings_with(
+            &self.database_url,
+            &self.redis_url,
+            &[("REDIS_KEY_PREFIX", self.prefix.as_str())],
+        );
+        start(Application::build(settings).await.expect("second instance builds")).await
     }
 
     /// An upcoming showtime in the named demo auditorium, with its seat count.
@@ -98,12 +117,23 @@ fn new_client() -> reqwest::Client {
 pub struct Session {
     pub address: String,
     pub client: reqwest::Client,
+    jar: Arc<reqwest::cookie::Jar>,
 }
 
 /// Status and JSON body of an API call.
 pub type Reply = (u16, Value);
 
 impl Session {
+    /// The `Cookie` header this visitor sends (after its first request).
+    pub fn cookie(&self) -> String {
+        use reqwest::cookie::CookieStore;
+        let url = self.address.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+
     pub async fn post(&self, endpoint: &str, body: Value) -> Reply {
         let response = self
             .client
@@ -255,9 +285,13 @@ async fn start(app: Application) -> TestApp {
     let db = app.state().db.clone();
     let redis = app.state().redis.clone();
     let prefix = app.state().settings.redis_prefix.clone();
+    let database_url = app.state().settings.database_url.clone();
+    let redis_url = app.state().settings.redis_url.clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     TestApp {
         address,
+        database_url,
+        redis_url,
         db,
         redis,
         prefix,
@@ -271,5 +305,5 @@ pub fn state(settings: Settings, db: PgPool, redis: redis::aio::ConnectionManage
         .output_name("marquee")
         .site_addr(settings.site_addr)
         .build();
-    AppState::new(options, db, redis, settings, Arc::new(TestGateway))
+    AppState::new(options, db, redis, settings, Arc::new(TestGateway)).expect("valid Redis URL")
 }

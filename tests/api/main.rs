@@ -9,6 +9,7 @@ mod helpers;
 mod api;
 mod health;
 mod holds;
+mod live;
 mod migrations;
 mod pages;
 mod purchase;

@@ -6,6 +6,7 @@ mod checkout;
 mod hold_timer;
 mod input;
 mod legend;
+mod live;
 mod model;
 mod seat_map;
 mod state;
@@ -16,6 +17,9 @@ pub use checkout::CheckoutForm;
 pub use hold_timer::HoldTimer;
 pub use input::*;
 pub use legend::Legend;
+pub use live::{
+    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message, connect_live,
+};
 pub use model::*;
 pub use seat_map::SeatMap;
 pub use state::BookingState;

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use leptos::prelude::*;
 
 use super::api::{hold_seats, release_seats};
+use super::live::SeatChange;
 use super::model::{HoldStatus, SeatMapState, SeatState};
 use crate::app::error::AppError;
 use crate::app::platform::now_ms;
@@ -32,6 +33,8 @@ pub struct BookingState {
     pub notice: RwSignal<Option<Notice>>,
     /// Seat names for messages ("C7").
     names: StoredValue<HashMap<i64, String>>,
+    /// The showtime version the seat signals reflect (from the snapshot and live deltas).
+    version: StoredValue<u64>,
 }
 
 impl BookingState {
@@ -64,6 +67,7 @@ impl BookingState {
             extensions_left: RwSignal::new(0),
             notice: RwSignal::new(None),
             names: StoredValue::new(names),
+            version: StoredValue::new(state.version),
         };
         if let Some(hold) = &state.hold {
             this.initial_left_ms.set(Some(hold.expires_in_ms));
@@ -119,6 +123,92 @@ impl BookingState {
                 self.initial_left_ms.set(None);
             }
         }
+    }
+
+    /// Replaces the whole picture with a snapshot from the live feed.
+    pub fn apply_snapshot(&self, state: &SeatMapState) {
+        let sold: BTreeSet<i64> = state.sold.iter().copied().collect();
+        let held: BTreeSet<i64> = state.held.iter().copied().collect();
+        let mine: BTreeSet<i64> = state
+            .hold
+            .as_ref()
+            .map(|h| h.seat_ids.iter().copied().collect())
+            .unwrap_or_default();
+        self.seats.with_value(|seats| {
+            for (id, signal) in seats {
+                let value = if sold.contains(id) {
+                    SeatState::Sold
+                } else if mine.contains(id) {
+                    SeatState::Mine
+                } else if held.contains(id) {
+                    SeatState::Held
+                } else {
+                    SeatState::Available
+                };
+                if signal.get_untracked() != value {
+                    signal.set(value);
+                }
+            }
+        });
+        self.mine.set(mine);
+        match &state.hold {
+            Some(hold) if !hold.seat_ids.is_empty() => {
+                self.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+                self.extensions_left.set(hold.extensions_left);
+            }
+            _ => self.deadline.set(None),
+        }
+        self.version.set_value(state.version);
+    }
+
+    /// Applies one live change. Returns `false` when it does not follow the version this
+    /// page has (a missed message): the caller then asks for a snapshot.
+    pub fn apply_delta(
+        &self,
+        version: u64,
+        changes: &[SeatChange],
+        hold_expires_in_ms: Option<i64>,
+    ) -> bool {
+        let current = self.version.get_value();
+        if version <= current {
+            return true; // already reflected (e.g. in the snapshot)
+        }
+        if version != current + 1 {
+            return false;
+        }
+        self.version.set_value(version);
+        let mut lost_mine = false;
+        for change in changes {
+            let signal = self.seat(change.seat);
+            if signal.get_untracked() == SeatState::Mine && change.state != SeatState::Mine {
+                lost_mine = true;
+            }
+            signal.set(change.state);
+            self.mine.update(|mine| {
+                if change.state == SeatState::Mine {
+                    mine.insert(change.seat);
+                } else {
+                    mine.remove(&change.seat);
+                }
+            });
+        }
+        if let Some(left) = hold_expires_in_ms {
+            self.deadline.set(Some(now_ms() + left as f64));
+        }
+        if lost_mine && self.mine.with_untracked(|m| m.is_empty()) {
+            // Our hold is over: ran out (the sweeper announced it a moment before our own
+            // countdown reached zero) or released or bought in another tab.
+            let ran_out = self
+                .deadline
+                .get_untracked()
+                .is_some_and(|deadline| deadline - now_ms() < 2_000.0);
+            if ran_out {
+                self.expire();
+            } else {
+                self.deadline.set(None);
+            }
+        }
+        true
     }
 
     /// The hold ran out: every seat of it is free again.

@@ -6,8 +6,8 @@ use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
-    BookingState, CheckoutForm, HoldTimer, Legend, SeatMap, SeatMapState, SelectionSummary,
-    seat_map,
+    BookingState, CheckoutForm, HoldTimer, Legend, LiveIndicator, SeatMap, SeatMapState,
+    SelectionSummary, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -68,6 +68,8 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
             .with(|m| price_of.with_value(|p| m.iter().filter_map(|id| p.get(id)).sum()))
     });
     let holding = move || booking.mine.with(|m| !m.is_empty());
+    // Every change anyone makes to this showtime's seats, as it happens.
+    let live = connect_live(booking);
     let seat_count = detail.layout.seats.len();
     let prices = detail
         .prices
@@ -119,6 +121,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
             </header>
             <div class="booking">
                 <div class="booking-map">
+                    <LiveIndicator status=live />
                     <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() booking />
                     <Legend />
                 </div>

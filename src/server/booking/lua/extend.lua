@@ -37,9 +37,10 @@ redis.call('HSET', KEYS[3], 'expires_at', new, 'extensions', used + 1)
 redis.call('PEXPIREAT', KEYS[3], new)
 redis.call('PEXPIREAT', KEYS[4], new)
 local version = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', channel, cjson.encode({
-  version = version, kind = 'extended', seats = seats, holder = session, expires_at = new,
-}))
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('PUBLISH', channel, cjson.encode({
+  version = version, kind = 'extended', seats = seats, holder = session, expires_at = new,
+  now = now,
+}))
 return {'ok', tostring(new), tostring(version), tostring(used + 1), tostring(now)}

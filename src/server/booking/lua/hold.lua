@@ -67,6 +67,7 @@ if #fresh > 0 then
   version = redis.call('INCR', KEYS[3])
   redis.call('PUBLISH', channel, cjson.encode({
     version = version, kind = 'held', seats = seats, holder = session, expires_at = expires,
+    now = now,
   }))
 end
 redis.call('PEXPIREAT', KEYS[5], expires)

@@ -13,5 +13,5 @@ for i = 2, #ARGV do
 end
 redis.call('SET', KEYS[2], '1')
 local version = redis.call('INCR', KEYS[3])
-redis.call('PUBLISH', ARGV[1], cjson.encode({ version = version, kind = 'rebuilt', seats = {} }))
+redis.call('PUBLISH', ARGV[1], cjson.encode({ version = version, kind = 'rebuilt' }))
 return tostring(version)

@@ -1,0 +1,39 @@
+//! The live seat feed's messages (`GET /ws/showtimes/{id}`, JSON over a WebSocket).
+//!
+//! The server sends a `snapshot` first, then a `delta` per change, each carrying the
+//! showtime's version; versions increase by exactly one per change, so a client that sees a
+//! gap knows it missed something and sends `resync`. No message carries anyone's session or
+//! holder id: a seat held by this connection's session is `mine`, anyone else's is `held`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::booking::model::{SeatMapState, SeatState};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Every seat's state as of `state.version`.
+    Snapshot { state: SeatMapState },
+    /// What changed at `version` (possibly nothing visible, e.g. someone else's extension).
+    Delta {
+        version: u64,
+        changes: Vec<SeatChange>,
+        /// Present when this session's own hold got a new expiry (held or extended, here or
+        /// in another tab): milliseconds left as of the change.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hold_expires_in_ms: Option<i64>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatChange {
+    pub seat: i64,
+    pub state: SeatState,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// "I missed something; send me a snapshot."
+    Resync,
+}

@@ -1,0 +1,14 @@
+//! Live seat state: every change in Redis reaches every browser watching the showtime.
+//!
+//! - [`hub`]: one Redis subscription per showtime that has viewers on this instance, fanned out
+//!   to its sockets through a tokio broadcast channel; dropped when the last viewer leaves.
+//! - [`socket`]: `GET /ws/showtimes/{id}`: subscribe, then snapshot, then deltas; resyncs on
+//!   lag, on a version gap, on a lost Redis connection, or when the client asks.
+//!
+//! Redis pub/sub is at-most-once, so nothing here trusts it to be complete: every event
+//! carries the showtime version, and a gap anywhere turns into a fresh snapshot.
+
+pub mod hub;
+pub mod socket;
+
+pub use hub::{Event, LiveHub};

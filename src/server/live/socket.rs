@@ -1,0 +1,174 @@
+//! `GET /ws/showtimes/{id}`: the live seat feed of one showtime for one browser.
+//!
+//! Order matters: join the Redis feed first, then read the snapshot, then forward only events
+//! newer than the snapshot. A change made between the two is then either in the snapshot or
+//! arrives as an event, never lost. Any doubt (lagging behind the broadcast, a version gap, a
+//! lost Redis connection, a `resync` from the client) is answered with a fresh snapshot.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::Extension;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::hub::{Event, Feed};
+use crate::app::booking::{ClientMessage, SeatChange, SeatState, ServerMessage};
+use crate::app::error::AppError;
+use crate::server::session::SessionId;
+use crate::server::AppState;
+
+/// Close code for "no such showtime" (4000–4999 are the application's).
+pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
+const PING_EVERY: Duration = Duration::from_secs(20);
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    Path(id): Path<String>,
+    State(state): State<AppState>,
+    Extension(session): Extension<SessionId>,
+) -> Response {
+    ws.on_upgrade(move |socket| serve(socket, state, id, session))
+}
+
+async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionId) {
+    let (mut sink, mut stream) = socket.split();
+    let close = |code: u16, reason: &'static str| {
+        Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        }))
+    };
+    let showtime = match id.parse::<i64>() {
+        Ok(id) => state.showtimes.get(&state.db, id).await,
+        Err(_) => Err(AppError::not_found("showtime")),
+    };
+    let showtime = match showtime {
+        Ok(showtime) => showtime,
+        Err(AppError::NotFound { .. }) => {
+            let _ = sink.send(close(CLOSE_UNKNOWN_SHOWTIME, "unknown showtime")).await;
+            return;
+        }
+        Err(_) => {
+            let _ = sink.send(close(1011, "internal error")).await;
+            return;
+        }
+    };
+    let session = session.as_str().to_string();
+    let channel = state.holds.keys(showtime.id).channel();
+    let mut feed = match state.live.join(showtime.id, channel).await {
+        Ok(feed) => feed,
+        Err(_) => {
+            let _ = sink.send(close(1011, "live feed unavailable")).await;
+            return;
+        }
+    };
+
+    let snapshot = async || -> Option<(u64, Message)> {
+        let state = state.holds.snapshot(&state.db, &showtime, &session).await.ok()?;
+        let version = state.version;
+        let text = serde_json::to_string(&ServerMessage::Snapshot { state }).ok()?;
+        Some((version, Message::Text(text.into())))
+    };
+    let Some((mut version, first)) = snapshot().await else {
+        let _ = sink.send(close(1011, "internal error")).await;
+        return;
+    };
+    if sink.send(first).await.is_err() {
+        return;
+    }
+
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut last_heard = Instant::now();
+    loop {
+        let outgoing = tokio::select! {
+            received = feed.receiver.recv() => match received {
+                Ok(Feed::Event(event)) if event.version <= version => continue,
+                Ok(Feed::Event(event)) if event.version == version + 1 && event.kind != "rebuilt" => {
+                    version = event.version;
+                    Some(delta(&event, &session))
+                }
+                // A gap (an event lost in Redis pub/sub), a lag behind the broadcast, an
+                // interrupted feed, or sold seats rebuilt from Postgres: the only safe answer
+                // is the whole picture again.
+                Ok(Feed::Event(_)) | Ok(Feed::Interrupted) | Err(RecvError::Lagged(_)) => {
+                    match snapshot().await {
+                        Some((fresh, message)) => {
+                            version = fresh;
+                            Some(message)
+                        }
+                        None => break,
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
+            incoming = stream.next() => {
+                last_heard = Instant::now();
+                match incoming {
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
+                        Ok(ClientMessage::Resync) => match snapshot().await {
+                            Some((fresh, message)) => {
+                                version = fresh;
+                                Some(message)
+                            }
+                            None => break,
+                        },
+                        Err(error) => {
+                            tracing::debug!(%error, "ignoring a malformed client message");
+                            None
+                        }
+                    },
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(_)) => None,
+                }
+            },
+            _ = ping.tick() => {
+                // Two silent intervals (no pong, nothing at all): the peer is gone.
+                if last_heard.elapsed() > PING_EVERY * 2 {
+                    break;
+                }
+                Some(Message::Ping(Vec::new().into()))
+            }
+        };
+        if let Some(message) = outgoing
+            && sink.send(message).await.is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// The event as this connection sees it: its own holds are `mine`, others' are `held`.
+fn delta(event: &Event, session: &str) -> Message {
+    let own = event.holder.as_deref() == Some(session);
+    let state = match event.kind.as_str() {
+        "held" if own => Some(SeatState::Mine),
+        "held" => Some(SeatState::Held),
+        "released" | "expired" => Some(SeatState::Available),
+        "sold" => Some(SeatState::Sold),
+        // "extended" changes no seat; others only see the version move on.
+        _ => None,
+    };
+    let changes = state
+        .map(|state| {
+            event
+                .seats
+                .iter()
+                .map(|&seat| SeatChange { seat, state })
+                .collect()
+        })
+        .unwrap_or_default();
+    let hold_expires_in_ms = match (own, event.expires_at, event.now) {
+        (true, Some(expires_at), Some(now)) => Some((expires_at - now).max(0)),
+        _ => None,
+    };
+    let message = ServerMessage::Delta {
+        version: event.version,
+        changes,
+        hold_expires_in_ms,
+    };
+    Message::Text(serde_json::to_string(&message).unwrap_or_default().into())
+}
