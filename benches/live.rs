@@ -40,7 +40,9 @@ async fn main() {
     let server = std::env::var("BENCH_DATABASE_SERVER")
         .unwrap_or_else(|_| "postgres://marquee:marquee@127.0.0.1:5432".into());
     let name = format!("marquee_bench_live_{}", std::process::id());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres")).await.unwrap();
+    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
+        .await
+        .unwrap();
     sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .execute(&mut admin)
         .await
@@ -111,11 +113,19 @@ async fn main() {
         let seat = info.seat_ids[i % info.seat_ids.len()];
         ticker.tick().await;
         let start = Instant::now();
-        let hold = state.holds.hold(&state.db, &info, session, &[seat]).await.unwrap();
+        let hold = state
+            .holds
+            .hold(&state.db, &info, session, &[seat])
+            .await
+            .unwrap();
         made.push((hold.version, start));
         ticker.tick().await;
         let start = Instant::now();
-        let release = state.holds.release(&info, session, Some(&[seat])).await.unwrap();
+        let release = state
+            .holds
+            .release(&info, session, Some(&[seat]))
+            .await
+            .unwrap();
         made.push((release.version, start));
     }
     for reader in readers {
@@ -130,8 +140,14 @@ async fn main() {
         .collect();
     latencies.sort();
     let expected = SOCKETS * CHANGES * 2;
-    println!("live feed: {SOCKETS} sockets on one showtime, {} changes at {RATE_PER_SEC}/s", CHANGES * 2);
-    println!("  connected (each with its snapshot) in {:.2}s", connected_in.as_secs_f64());
+    println!(
+        "live feed: {SOCKETS} sockets on one showtime, {} changes at {RATE_PER_SEC}/s",
+        CHANGES * 2
+    );
+    println!(
+        "  connected (each with its snapshot) in {:.2}s",
+        connected_in.as_secs_f64()
+    );
     println!(
         "  deliveries: {} of {expected}; change-to-socket latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         latencies.len(),
@@ -147,7 +163,9 @@ async fn main() {
     assert_eq!(latencies.len(), expected, "every socket got every change");
 
     drop(state);
-    let _ = sqlx::query(AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
-        .execute(&mut admin)
-        .await;
+    let _ = sqlx::query(AssertSqlSafe(format!(
+        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+    )))
+    .execute(&mut admin)
+    .await;
 }

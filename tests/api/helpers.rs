@@ -38,6 +38,7 @@ impl TestApp {
         Session {
             address: self.address.clone(),
             client: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
                 .cookie_provider(jar.clone())
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -54,7 +55,12 @@ impl TestApp {
             &self.redis_url,
             &[("REDIS_KEY_PREFIX", self.prefix.as_str())],
         );
-        start(Application::build(settings).await.expect("second instance builds")).await
+        start(
+            Application::build(settings)
+                .await
+                .expect("second instance builds"),
+        )
+        .await
     }
 
     /// An upcoming showtime in the named demo auditorium, with its seat count.
@@ -105,8 +111,12 @@ impl TestApp {
     }
 }
 
+/// A hung request fails the test after this long instead of stalling the run.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn new_client() -> reqwest::Client {
     reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()

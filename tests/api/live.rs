@@ -16,7 +16,10 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 /// Opens the feed as `session` (its cookie), after making sure it has one.
 async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
     session.seat_map(showtime).await;
-    let url = format!("{}/ws/showtimes/{showtime}", app.address.replace("http", "ws"));
+    let url = format!(
+        "{}/ws/showtimes/{showtime}",
+        app.address.replace("http", "ws")
+    );
     let mut request = url.into_client_request().unwrap();
     request
         .headers_mut()
@@ -34,7 +37,10 @@ async fn next(socket: &mut Socket, within: Duration) -> Value {
             .expect("no socket error");
         match message {
             Message::Text(text) => {
-                assert!(!text.contains("holder"), "no holder ids on the wire: {text}");
+                assert!(
+                    !text.contains("holder"),
+                    "no holder ids on the wire: {text}"
+                );
                 return serde_json::from_str(&text).unwrap();
             }
             Message::Ping(_) | Message::Pong(_) => continue,
@@ -79,7 +85,8 @@ async fn snapshot_then_deltas_with_mine_for_each_side() {
     assert_eq!(freed["changes"], json!([change(seats[0].0, "available")]));
 
     a.hold(showtime, &[seats[1].0]).await;
-    a.buy(showtime, &[seats[1].0], "4242424242424242", "live-buy-0001").await;
+    a.buy(showtime, &[seats[1].0], "4242424242424242", "live-buy-0001")
+        .await;
     let held = next(&mut b_feed, SOON).await;
     assert_eq!(held["changes"], json!([change(seats[1].0, "held")]));
     let sold = next(&mut b_feed, SOON).await;
@@ -95,7 +102,10 @@ async fn expiry_reaches_viewers() {
     let mut feed = watch(&app, &b, showtime).await;
     next(&mut feed, SOON).await;
     a.hold(showtime, &[seats[3].0]).await;
-    assert_eq!(next(&mut feed, SOON).await["changes"], json!([change(seats[3].0, "held")]));
+    assert_eq!(
+        next(&mut feed, SOON).await["changes"],
+        json!([change(seats[3].0, "held")])
+    );
     // TTL 1 s, sweeper every 100 ms.
     let expired = next(&mut feed, Duration::from_secs(3)).await;
     assert_eq!(expired["changes"], json!([change(seats[3].0, "available")]));
@@ -108,9 +118,10 @@ async fn versions_arrive_without_gaps() {
     let seats = app.seats_of(showtime).await;
     let (a, viewer) = (app.session(), app.session());
     let mut feed = watch(&app, &viewer, showtime).await;
-    let mut version = next(&mut feed, SOON).await["state"]["version"].as_u64().unwrap();
-    for round in 0..10 {
-        let seat = seats[round].0;
+    let mut version = next(&mut feed, SOON).await["state"]["version"]
+        .as_u64()
+        .unwrap();
+    for &(seat, _) in &seats[..10] {
         a.hold(showtime, &[seat]).await;
         a.release(showtime, &[seat]).await;
     }
@@ -140,7 +151,10 @@ async fn a_change_on_one_instance_reaches_a_socket_on_another() {
     let mut own = watch(&other, &a, showtime).await;
     next(&mut own, SOON).await;
     a.release(showtime, &[seats[4].0]).await;
-    assert_eq!(next(&mut own, SOON).await["changes"], json!([change(seats[4].0, "available")]));
+    assert_eq!(
+        next(&mut own, SOON).await["changes"],
+        json!([change(seats[4].0, "available")])
+    );
 }
 
 #[tokio::test]
@@ -186,9 +200,15 @@ async fn clients_may_ask_for_a_snapshot_and_bad_input_is_ignored() {
     let viewer = app.session();
     let mut feed = watch(&app, &viewer, showtime).await;
     next(&mut feed, SOON).await;
-    feed.send(Message::Text("this is not json".into())).await.unwrap();
-    feed.send(Message::Text(r#"{"type":"nonsense"}"#.into())).await.unwrap();
-    feed.send(Message::Text(r#"{"type":"resync"}"#.into())).await.unwrap();
+    feed.send(Message::Text("this is not json".into()))
+        .await
+        .unwrap();
+    feed.send(Message::Text(r#"{"type":"nonsense"}"#.into()))
+        .await
+        .unwrap();
+    feed.send(Message::Text(r#"{"type":"resync"}"#.into()))
+        .await
+        .unwrap();
     assert_eq!(next(&mut feed, SOON).await["type"], "snapshot");
 }
 

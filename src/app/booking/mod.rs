@@ -18,7 +18,8 @@ pub use hold_timer::HoldTimer;
 pub use input::*;
 pub use legend::Legend;
 pub use live::{
-    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message, connect_live,
+    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
+    connect_live,
 };
 pub use model::*;
 pub use seat_map::SeatMap;

@@ -153,7 +153,8 @@ impl BookingState {
         self.mine.set(mine);
         match &state.hold {
             Some(hold) if !hold.seat_ids.is_empty() => {
-                self.deadline.set(Some(now_ms() + hold.expires_in_ms as f64));
+                self.deadline
+                    .set(Some(now_ms() + hold.expires_in_ms as f64));
                 self.extensions_left.set(hold.extensions_left);
             }
             _ => self.deadline.set(None),
@@ -266,9 +267,15 @@ impl BookingState {
                     }
                 });
             }
-            SeatState::Held | SeatState::Sold => {
+            SeatState::Held => {
                 self.notice.set(Some(Notice::Error(format!(
-                    "Seat {} is not available.",
+                    "Seat {} is already taken by someone else. Please pick another seat.",
+                    self.name(id)
+                ))));
+            }
+            SeatState::Sold => {
+                self.notice.set(Some(Notice::Error(format!(
+                    "Seat {} is sold. Please pick another seat.",
                     self.name(id)
                 ))));
             }

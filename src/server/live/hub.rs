@@ -57,8 +57,11 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         let (hub, showtime) = (self.hub.clone(), self.showtime);
-        // Drop cannot wait for the lock; the bookkeeping happens right after.
-        tokio::spawn(async move { hub.leave(showtime).await });
+        // Drop cannot wait for the lock; the bookkeeping happens right after (unless the
+        // runtime itself is going away, and the hub with it).
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { hub.leave(showtime).await });
+        }
     }
 }
 
@@ -154,7 +157,10 @@ async fn pump(
                 }
             }
         }
-        tracing::warn!(channel, "live feed lost its Redis connection; resubscribing");
+        tracing::warn!(
+            channel,
+            "live feed lost its Redis connection; resubscribing"
+        );
         let _ = sender.send(Feed::Interrupted);
         loop {
             tokio::time::sleep(backoff).await;

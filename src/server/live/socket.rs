@@ -7,18 +7,18 @@
 
 use std::time::{Duration, Instant};
 
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use axum::Extension;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub::{Event, Feed};
 use crate::app::booking::{ClientMessage, SeatChange, SeatState, ServerMessage};
 use crate::app::error::AppError;
-use crate::server::session::SessionId;
 use crate::server::AppState;
+use crate::server::session::SessionId;
 
 /// Close code for "no such showtime" (4000–4999 are the application's).
 pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
@@ -48,7 +48,9 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
     let showtime = match showtime {
         Ok(showtime) => showtime,
         Err(AppError::NotFound { .. }) => {
-            let _ = sink.send(close(CLOSE_UNKNOWN_SHOWTIME, "unknown showtime")).await;
+            let _ = sink
+                .send(close(CLOSE_UNKNOWN_SHOWTIME, "unknown showtime"))
+                .await;
             return;
         }
         Err(_) => {
@@ -67,7 +69,11 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
     };
 
     let snapshot = async || -> Option<(u64, Message)> {
-        let state = state.holds.snapshot(&state.db, &showtime, &session).await.ok()?;
+        let state = state
+            .holds
+            .snapshot(&state.db, &showtime, &session)
+            .await
+            .ok()?;
         let version = state.version;
         let text = serde_json::to_string(&ServerMessage::Snapshot { state }).ok()?;
         Some((version, Message::Text(text.into())))

@@ -76,7 +76,9 @@ impl LiveFeed {
         let on_message = {
             let (feed, socket) = (feed.clone(), socket.clone());
             Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-                let Some(text) = event.data().as_string() else { return };
+                let Some(text) = event.data().as_string() else {
+                    return;
+                };
                 let Ok(message) = serde_json::from_str::<ServerMessage>(&text) else {
                     leptos::logging::warn!("ignoring an unreadable live message");
                     return;
