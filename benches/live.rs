@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use marquee::server::{Application, Settings};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use tokio_tungstenite::connect_async;
+use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 const SOCKETS: usize = 1_000;
 const CHANGES: usize = 100;
@@ -78,7 +79,11 @@ async fn main() {
     let connect_start = Instant::now();
     for _ in 0..SOCKETS {
         let url = format!("{ws_base}/ws/showtimes/{showtime}");
-        let (mut socket, _) = connect_async(url).await.expect("socket connects");
+        // Small client buffers too, so the memory growth is mostly the server's.
+        let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+        let (mut socket, _) = connect_async_with_config(url, Some(config), false)
+            .await
+            .expect("socket connects");
         // The snapshot comes first.
         match socket.next().await {
             Some(Ok(Message::Text(_))) => {}

@@ -23,6 +23,7 @@ use crate::server::session::SessionId;
 /// Close code for "no such showtime" (4000–4999 are the application's).
 pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
 const PING_EVERY: Duration = Duration::from_secs(20);
+const READ_BUFFER: usize = 4 * 1024;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -30,7 +31,10 @@ pub async fn upgrade(
     State(state): State<AppState>,
     Extension(session): Extension<SessionId>,
 ) -> Response {
-    ws.on_upgrade(move |socket| serve(socket, state, id, session))
+    // Clients only ever send tiny messages: a small read buffer (the default is 128 KiB per
+    // socket) is what lets one instance hold many thousands of viewers.
+    ws.read_buffer_size(READ_BUFFER)
+        .on_upgrade(move |socket| serve(socket, state, id, session))
 }
 
 async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionId) {
