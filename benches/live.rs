@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use marquee::server::{Application, Settings};
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+mod support;
+
+use marquee::server::Application;
 use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -38,27 +39,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let server = std::env::var("BENCH_DATABASE_SERVER")
-        .unwrap_or_else(|_| "postgres://marquee:marquee@127.0.0.1:5432".into());
-    let name = format!("marquee_bench_live_{}", std::process::id());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let database_url = format!("{server}/{name}");
-    let prefix = format!("benchlive{}", std::process::id());
-    let settings = Settings::from_lookup(|var| match var {
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-        "DATABASE_URL" => Some(database_url.clone()),
-        "REDIS_URL" => Some("redis://127.0.0.1:6379/4".into()),
-        "REDIS_KEY_PREFIX" => Some(prefix.clone()),
-        "LIVE_BUFFER" => Some("1024".into()),
-        _ => None,
-    })
-    .unwrap();
+    let database = support::BenchDatabase::create("live").await;
+    let settings = database.settings(&[("LIVE_BUFFER", "1024")]);
     let app = Application::build(settings).await.expect("app builds");
     let ws_base = format!("ws://{}", app.address());
     let state = app.state().clone();
@@ -168,9 +150,5 @@ async fn main() {
     assert_eq!(latencies.len(), expected, "every socket got every change");
 
     drop(state);
-    let _ = sqlx::query(AssertSqlSafe(format!(
-        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
-    )))
-    .execute(&mut admin)
-    .await;
+    database.drop().await;
 }

@@ -18,11 +18,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use marquee::server::{AppState, Application, Settings};
+mod support;
+
+use marquee::server::{AppState, Application};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
 
 const LEVELS: [usize; 4] = [1, 8, 32, 128];
 const PHASE: Duration = Duration::from_secs(5);
@@ -65,33 +66,8 @@ async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value)
 
 #[tokio::main]
 async fn main() {
-    let server = std::env::var("BENCH_DATABASE_SERVER")
-        .unwrap_or_else(|_| "postgres://marquee:marquee@127.0.0.1:5432".into());
-    let name = format!("marquee_bench_{}", std::process::id());
-    let mut admin = PgConnection::connect(&format!("{server}/postgres"))
-        .await
-        .unwrap();
-    sqlx::query(AssertSqlSafe(format!(
-        r#"DROP DATABASE IF EXISTS "{name}""#
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    sqlx::query(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let database_url = format!("{server}/{name}");
-    let prefix = format!("bench{}", std::process::id());
-    let settings = Settings::from_lookup(|var| match var {
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-        "DATABASE_URL" => Some(database_url.clone()),
-        "DATABASE_MAX_CONNECTIONS" => Some("20".into()),
-        "REDIS_URL" => Some("redis://127.0.0.1:6379/4".into()),
-        "REDIS_KEY_PREFIX" => Some(prefix.clone()),
-        _ => None,
-    })
-    .unwrap();
+    let database = support::BenchDatabase::create("load").await;
+    let settings = database.settings(&[("DATABASE_MAX_CONNECTIONS", "20")]);
     let app = Application::build(settings).await.expect("app builds");
     let base = format!("http://{}", app.address());
     let state = app.state().clone();
@@ -160,11 +136,7 @@ async fn main() {
     flash_sale(&base, &state, showtime("Grand Hall", 1).await).await;
 
     drop(state);
-    let _ = sqlx::query(AssertSqlSafe(format!(
-        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
-    )))
-    .execute(&mut admin)
-    .await;
+    database.drop().await;
 }
 
 /// hold + release pairs per second, calling the engine (Lua scripts) directly.
