@@ -37,6 +37,27 @@ pub enum AppError {
     /// The hold has been extended as often as allowed.
     #[error("your hold cannot be extended again (limit {max})")]
     ExtendLimit { max: u32 },
+    /// This session waits in the showtime's line, so seats come to it by offer only.
+    #[error("you are in the waiting line for this showtime; leave it to pick seats yourself")]
+    InLine,
+    /// This session already has a place in the showtime's waiting line.
+    #[error("you are already in the waiting line (number {position})")]
+    AlreadyInLine { position: u32 },
+    /// A session holding seats cannot also wait in line for the same showtime.
+    #[error(
+        "you are holding seats for this showtime; buy or release them before joining the line"
+    )]
+    HoldingSeats,
+    /// Enough seats are free for the party: pick them instead of waiting.
+    #[error(
+        "{available} {} free for this showtime; pick {} instead of joining the line",
+        if *available == 1 { "seat is" } else { "seats are" },
+        if *available == 1 { "it" } else { "them" }
+    )]
+    SeatsAvailable { available: u32 },
+    /// The showtime's waiting line has reached its length limit.
+    #[error("the waiting line is full ({max} people); please try again later")]
+    LineFull { max: u32 },
     /// Seats of a showtime that has already started cannot be held or bought.
     #[error("this showtime has already started")]
     ShowtimeStarted,
@@ -85,7 +106,12 @@ impl AppError {
             | Self::HoldExpired { .. }
             | Self::ExtendLimit { .. }
             | Self::ShowtimeStarted
-            | Self::PurchaseInProgress => 409,
+            | Self::PurchaseInProgress
+            | Self::InLine
+            | Self::AlreadyInLine { .. }
+            | Self::HoldingSeats
+            | Self::SeatsAvailable { .. }
+            | Self::LineFull { .. } => 409,
             Self::TooManySeats { .. } | Self::IdempotencyMismatch => 422,
             Self::RateLimited => 429,
             Self::Internal | Self::Transport { .. } => 500,

@@ -41,6 +41,11 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// `COOKIE_SECURE`: mark the session cookie `Secure` (set it when serving over TLS).
     pub cookie_secure: bool,
+    /// `OFFER_TTL_SECS`: how long a waiting-line offer stands before it passes to the next
+    /// person.
+    pub offer_ttl: Duration,
+    /// `LINE_MAX_LENGTH`: how many people may wait in one showtime's line.
+    pub line_max_length: u32,
     /// `LIVE_BUFFER`: seat events a slow socket may fall behind before it is sent a fresh
     /// snapshot instead.
     pub live_buffer: usize,
@@ -78,6 +83,8 @@ impl Settings {
             checkout_grace: Duration::from_secs(positive(&lookup, "CHECKOUT_GRACE_SECS", "60")?),
             sweep_interval: Duration::from_millis(positive(&lookup, "SWEEP_INTERVAL_MS", "250")?),
             cookie_secure: parsed_bool(&lookup, "COOKIE_SECURE", false)?,
+            offer_ttl: Duration::from_secs(positive(&lookup, "OFFER_TTL_SECS", "120")?),
+            line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
         })
     }
@@ -176,6 +183,8 @@ mod tests {
         assert_eq!(s.hold_extensions, 2);
         assert_eq!(s.hold_extension, Duration::from_secs(120));
         assert_eq!(s.redis_prefix, "marquee");
+        assert_eq!(s.offer_ttl, Duration::from_secs(120));
+        assert_eq!(s.line_max_length, 500);
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish. Background
     /// tasks (the hold sweeper) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let sweeper = sweeper::spawn(self.state.holds.clone(), self.state.settings.sweep_interval);
+        let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
         let app = router(self.state);
         if let Err(error) = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 
 use super::Settings;
 use super::booking::holds::HoldEngine;
+use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
 use super::live::LiveHub;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Seat holds in Redis (shares the connection above).
     pub holds: HoldEngine,
+    /// The waiting lines of full showtimes (offers are holds of the engine above).
+    pub line: WaitingLine,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
     pub payments: Arc<dyn PaymentGateway>,
@@ -53,12 +56,14 @@ impl AppState {
             &settings.redis_prefix,
             super::booking::holds::HoldRules::from_settings(&settings),
         );
+        let line = WaitingLine::new(holds.clone(), LineRules::from_settings(&settings));
         Ok(Self {
             leptos_options,
             db,
             redis,
             settings: Arc::new(settings),
             holds,
+            line,
             showtimes: ShowtimeCache::default(),
             payments,
             live,

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-use super::model::{HoldStatus, OrderView, PurchaseRequest, SeatMapState};
+use super::model::{HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState};
 use crate::app::error::AppError;
 
 /// Every seat's state for the calling session, with the showtime's version.
@@ -37,6 +37,30 @@ pub async fn release_all(showtime_id: i64) -> Result<HoldStatus, AppError> {
 #[server(prefix = "/api", endpoint = "extend_hold", input = Json)]
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
     crate::server::booking::extend_hold(showtime_id).await
+}
+
+/// Joins the showtime's waiting line for `party` seats (only while fewer seats are free).
+#[server(prefix = "/api", endpoint = "line/join", input = Json)]
+pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
+    crate::server::booking::join_line(showtime_id, party).await
+}
+
+/// Leaves the showtime's waiting line; harmless when not in it.
+#[server(prefix = "/api", endpoint = "line/leave", input = Json)]
+pub async fn leave_line(showtime_id: i64) -> Result<(), AppError> {
+    crate::server::booking::leave_line(showtime_id).await
+}
+
+/// The caller's place in the showtime's waiting line (`null` when not in it).
+#[server(name = LinePlaceQuery, prefix = "/api", endpoint = "line/place", input = GetUrl)]
+pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError> {
+    crate::server::booking::line_place(showtime_id).await
+}
+
+/// Declines the seats the waiting line offered the caller; they pass to the next in line.
+#[server(prefix = "/api", endpoint = "line/decline", input = Json)]
+pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
+    crate::server::booking::decline_offer(showtime_id).await
 }
 
 /// Pays for the caller's held seats and turns them into tickets.

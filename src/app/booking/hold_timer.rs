@@ -10,10 +10,11 @@ use crate::app::platform::now_ms;
 
 const WARN_BELOW_MS: i64 = 60_000;
 
-#[component]
-pub fn HoldTimer(booking: BookingState) -> impl IntoView {
-    // `None` until the browser starts ticking; the server (and the first browser render)
-    // show the time left the server reported, so hydration sees identical text.
+/// The hold's time left in ms (`None` without a hold), ticking four times a second in the
+/// browser. Until the browser starts ticking (on the server, and in the first browser render)
+/// it is the time left the server reported, so hydration sees identical text. The second
+/// value says whether the browser is ticking yet.
+pub fn time_left(booking: BookingState) -> (Memo<Option<i64>>, Signal<bool>) {
     let now = RwSignal::new(None::<f64>);
     Effect::new(move |_| {
         now.set(Some(now_ms()));
@@ -28,16 +29,25 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
         (None, Some(_)) => booking.initial_left_ms.get(),
         _ => None,
     });
+    (left_ms, Signal::derive(move || now.get().is_some()))
+}
+
+/// "4:59" for 299 000 ms (rounded up, so it shows 0:00 only once the time is up).
+pub fn clock(ms: i64) -> String {
+    let secs = (ms.max(0) + 999) / 1000;
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+#[component]
+pub fn HoldTimer(booking: BookingState) -> impl IntoView {
+    let (left_ms, ticking) = time_left(booking);
     Effect::new(move |_| {
-        if left_ms.get() == Some(0) && now.get().is_some() {
+        if left_ms.get() == Some(0) && ticking.get() {
             booking.expire();
         }
     });
     let warning = move || left_ms.get().is_some_and(|ms| ms < WARN_BELOW_MS);
-    let label = move || {
-        let secs = (left_ms.get().unwrap_or(0).max(0) + 999) / 1000;
-        format!("{}:{:02}", secs / 60, secs % 60)
-    };
+    let label = move || clock(left_ms.get().unwrap_or(0));
     let extending = RwSignal::new(false);
     let extend = move |_| {
         extending.set(true);

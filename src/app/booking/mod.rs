@@ -1,5 +1,5 @@
-//! Booking on the showtime page: the seat map, holds and their countdown, checkout, and the
-//! shared booking types and server functions.
+//! Booking on the showtime page: the seat map, holds and their countdown, checkout, the
+//! waiting line, and the shared booking types and server functions.
 
 mod api;
 mod checkout;
@@ -11,6 +11,7 @@ mod model;
 mod seat_map;
 mod state;
 mod summary;
+mod waiting_line;
 
 pub use api::*;
 pub use checkout::CheckoutForm;
@@ -25,3 +26,4 @@ pub use model::*;
 pub use seat_map::SeatMap;
 pub use state::BookingState;
 pub use summary::SelectionSummary;
+pub use waiting_line::WaitingLine;

@@ -35,6 +35,26 @@ pub struct SeatMapState {
     pub held: Vec<i64>,
     /// This viewer's hold, if any.
     pub hold: Option<HoldStatus>,
+    /// The hold is seats the waiting line offered this viewer ("your seats are ready").
+    #[serde(default)]
+    pub offer: bool,
+    /// This viewer's place in the waiting line, if they are in it.
+    #[serde(default)]
+    pub line: Option<LinePlace>,
+    /// The most seats one person may hold, which is also the largest party in line.
+    pub max_seats: u32,
+}
+
+/// One person's place in a showtime's waiting line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinePlace {
+    pub showtime_id: i64,
+    /// 1 is the head of the line.
+    pub position: u32,
+    /// Seats wanted (offers are made for exactly this many).
+    pub party: u32,
+    /// People in line, including this one.
+    pub length: u32,
 }
 
 /// One session's hold on seats of one showtime (no seats: no hold).

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::api::{hold_seats, release_seats};
 use super::live::SeatChange;
-use super::model::{HoldStatus, SeatMapState, SeatState};
+use super::model::{HoldStatus, LinePlace, SeatMapState, SeatState};
 use crate::app::error::AppError;
 use crate::app::platform::now_ms;
 
@@ -31,6 +31,12 @@ pub struct BookingState {
     pub initial_left_ms: RwSignal<Option<i64>>,
     pub extensions_left: RwSignal<u32>,
     pub notice: RwSignal<Option<Notice>>,
+    /// This person's place in the waiting line, while they wait.
+    pub line: RwSignal<Option<LinePlace>>,
+    /// Their hold is seats the waiting line offered them.
+    pub offer: RwSignal<bool>,
+    /// The most seats one person may hold (and the largest party in line).
+    pub max_seats: u32,
     /// Seat names for messages ("C7").
     names: StoredValue<HashMap<i64, String>>,
     /// The showtime version the seat signals reflect (from the snapshot and live deltas).
@@ -58,6 +64,7 @@ impl BookingState {
             .map(|h| h.seat_ids.iter().copied().collect())
             .unwrap_or_default();
         set(&mine.iter().copied().collect::<Vec<_>>(), SeatState::Mine);
+        let mine_empty = mine.is_empty();
         let this = Self {
             showtime_id: state.showtime_id,
             seats: StoredValue::new(seats),
@@ -66,6 +73,9 @@ impl BookingState {
             initial_left_ms: RwSignal::new(None),
             extensions_left: RwSignal::new(0),
             notice: RwSignal::new(None),
+            line: RwSignal::new(state.line),
+            offer: RwSignal::new(state.offer && !mine_empty),
+            max_seats: state.max_seats,
             names: StoredValue::new(names),
             version: StoredValue::new(state.version),
         };
@@ -83,6 +93,30 @@ impl BookingState {
         self.seats
             .with_value(|s| s.get(&id).copied())
             .unwrap_or_else(|| RwSignal::new(SeatState::Sold))
+    }
+
+    /// How many seats are free right now (tracked: re-runs as seats change).
+    pub fn free_count(&self) -> usize {
+        self.seats.with_value(|seats| {
+            seats
+                .values()
+                .filter(|s| s.get() == SeatState::Available)
+                .count()
+        })
+    }
+
+    /// The waiting line offers this person seats: they are already `mine` (the delta before
+    /// the offer said so); show them as an offer with its own deadline.
+    pub fn apply_offer(&self, seat_ids: &[i64], expires_in_ms: i64) {
+        for &id in seat_ids {
+            self.set_state(id, SeatState::Mine);
+        }
+        self.mine.update(|mine| mine.extend(seat_ids.iter().copied()));
+        self.deadline.set(Some(now_ms() + expires_in_ms as f64));
+        self.extensions_left.set(0);
+        self.line.set(None);
+        self.offer.set(true);
+        self.notice.set(None);
     }
 
     pub fn name(&self, id: i64) -> String {
@@ -121,6 +155,7 @@ impl BookingState {
             None => {
                 self.deadline.set(None);
                 self.initial_left_ms.set(None);
+                self.offer.set(false);
             }
         }
     }
@@ -159,6 +194,9 @@ impl BookingState {
             }
             _ => self.deadline.set(None),
         }
+        self.offer
+            .set(state.offer && self.mine.with_untracked(|m| !m.is_empty()));
+        self.line.set(state.line);
         self.version.set_value(state.version);
     }
 
@@ -207,6 +245,7 @@ impl BookingState {
                 self.expire();
             } else {
                 self.deadline.set(None);
+                self.offer.set(false);
             }
         }
         true
@@ -214,10 +253,14 @@ impl BookingState {
 
     /// The hold ran out: every seat of it is free again.
     pub fn expire(&self) {
+        let message = if self.offer.get_untracked() {
+            "The seats offered to you were not bought in time and went to the next person in \
+             line."
+        } else {
+            "Your hold expired and the seats were released. Pick seats again to continue."
+        };
         self.apply_hold(None);
-        self.notice.set(Some(Notice::Error(
-            "Your hold expired and the seats were released. Pick seats again to continue.".into(),
-        )));
+        self.notice.set(Some(Notice::Error(message.into())));
     }
 
     /// A click on a seat: hold it if free, release it if it is ours.

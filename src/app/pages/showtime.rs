@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
     BookingState, CheckoutForm, HoldTimer, Legend, LiveIndicator, SeatMap, SeatMapState,
-    SelectionSummary, connect_live, seat_map,
+    SelectionSummary, WaitingLine, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -126,6 +126,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
                     <Legend />
                 </div>
                 <aside class="side">
+                    <WaitingLine booking />
                     <HoldTimer booking />
                     <SelectionSummary detail=detail.clone() booking />
                     <Show when=holding>

@@ -2,7 +2,10 @@
 //!
 //! Every key of a showtime carries the hash tag `{st:<id>}`, so on Redis Cluster all of them
 //! live in one slot and one Lua script may touch them all. Scripts receive every key they
-//! touch in `KEYS` (never building names themselves), as Redis requires.
+//! touch in `KEYS` (never building names themselves), as Redis requires, with one exception:
+//! the waiting line's `serve` script decides inside Redis who gets an offer, so it cannot be
+//! told that person's holder keys in advance; it builds them from [`ShowtimeKeys::holder_base`],
+//! which carries the same hash tag (same slot) as every key it was given.
 //!
 //! | key | type | holds |
 //! |---|---|---|
@@ -14,6 +17,10 @@
 //! | `<p>:{st:S}:sold:loaded` | string | present once `sold` has been rebuilt from Postgres |
 //! | `<p>:{st:S}:version` | counter | bumped by every change |
 //! | `<p>:{st:S}:events` | pub/sub channel | one JSON event per change |
+//! | `<p>:{st:S}:line` | sorted set | the waiting line: session → join number (FIFO) |
+//! | `<p>:{st:S}:line:party` | hash | session → party size of everyone in line |
+//! | `<p>:{st:S}:line:seq` | counter | the last join number handed out |
+//! | `<p>:{st:S}:line:served` | string | the version at which the line was last served |
 //! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
 
@@ -37,6 +44,11 @@ impl ShowtimeKeys {
         format!("{}:holder:{session}", self.base)
     }
 
+    /// What `holder` and `holder_seats` append the session (and `:seats`) to.
+    pub fn holder_base(&self) -> String {
+        format!("{}:holder:", self.base)
+    }
+
     pub fn holder_seats(&self, session: &str) -> String {
         format!("{}:holder:{session}:seats", self.base)
     }
@@ -55,6 +67,22 @@ impl ShowtimeKeys {
 
     pub fn version(&self) -> String {
         format!("{}:version", self.base)
+    }
+
+    pub fn line(&self) -> String {
+        format!("{}:line", self.base)
+    }
+
+    pub fn line_party(&self) -> String {
+        format!("{}:line:party", self.base)
+    }
+
+    pub fn line_seq(&self) -> String {
+        format!("{}:line:seq", self.base)
+    }
+
+    pub fn line_served(&self) -> String {
+        format!("{}:line:served", self.base)
     }
 
     pub fn channel(&self) -> String {
@@ -85,9 +113,15 @@ mod tests {
             keys.sold(),
             keys.sold_loaded(),
             keys.version(),
+            keys.line(),
+            keys.line_party(),
+            keys.line_seq(),
+            keys.line_served(),
         ] {
             let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
             assert_eq!(tag, "st:42", "{key}");
         }
+        assert_eq!(keys.holder("abc"), keys.holder_base() + "abc");
+        assert_eq!(keys.holder_seats("abc"), keys.holder_base() + "abc:seats");
     }
 }

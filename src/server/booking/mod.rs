@@ -2,22 +2,28 @@
 //!
 //! The functions here are what the booking server functions call. Each finds the caller's
 //! session and the application state, validates input at the edge, and hands over to:
-//! - [`holds`]: the Redis hold engine and its Lua scripts (owns every Redis key of a showtime);
+//! - [`holds`]: the Redis hold engine and its Lua scripts (the active-reservation service);
+//! - [`line`]: the waiting line and its offers (the waiting-users service);
+//! - [`keys`]: the Redis key names of a showtime, shared by the two;
 //! - [`purchase`]: checkout, payment and the Postgres fence;
 //! - [`orders`]: orders and tickets in Postgres;
 //! - [`payment`]: the payment gateway trait and the test gateway;
 //! - [`showtimes`]: the cached seats and prices of a showtime;
-//! - [`sweeper`]: the task that announces expired holds.
+//! - [`sweeper`]: the task that announces expired holds and serves the line with their seats.
 
 pub mod holds;
 pub mod keys;
+pub mod line;
 pub mod orders;
 pub mod payment;
 pub mod purchase;
 pub mod showtimes;
 pub mod sweeper;
 
-use crate::app::booking::{HoldStatus, OrderView, PurchaseRequest, SeatMapState, seat_selection};
+use self::holds::HoldAttempt;
+use crate::app::booking::{
+    HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
+};
 use crate::app::error::AppError;
 use crate::server::{AppState, session};
 
@@ -47,10 +53,22 @@ pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStat
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
-    state
-        .holds
-        .hold(&state.db, &showtime, session.as_str(), &seats)
-        .await
+    // People in line have first claim on free seats: when seats changed since the line was
+    // last served, the engine asks for it to be served before anyone else picks.
+    for _ in 0..5 {
+        match state
+            .holds
+            .hold(&state.db, &showtime, session.as_str(), &seats)
+            .await?
+        {
+            HoldAttempt::Held(status) => return Ok(status),
+            HoldAttempt::ServeLineFirst => {
+                state.line.serve(&state.db, &showtime).await?;
+            }
+        }
+    }
+    tracing::warn!("seats kept changing while the waiting line was served; giving up");
+    Err(AppError::Internal)
 }
 
 /// Releases `seat_ids`, or every held seat with `None`.
@@ -70,10 +88,60 @@ pub async fn release_seats(
         }
         None => None,
     };
-    state
+    let released = state
         .holds
         .release(&showtime, session.as_str(), seats.as_deref())
+        .await?;
+    if released.line_waiting {
+        state.line.serve(&state.db, &showtime).await?;
+    }
+    Ok(released.status)
+}
+
+/// Joins the showtime's waiting line for `party` seats.
+pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
+    let state = AppState::current()?;
+    let session = session::current()?;
+    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    if showtime.has_started() {
+        return Err(AppError::ShowtimeStarted);
+    }
+    state
+        .line
+        .join(&state.db, &showtime, session.as_str(), party)
         .await
+}
+
+/// Leaves the showtime's waiting line (nothing happens if the caller is not in it).
+pub async fn leave_line(showtime_id: i64) -> Result<(), AppError> {
+    let state = AppState::current()?;
+    let session = session::current()?;
+    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    state.line.leave(showtime.id, session.as_str()).await?;
+    Ok(())
+}
+
+/// The caller's place in the showtime's waiting line, if any.
+pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError> {
+    let state = AppState::current()?;
+    let session = session::current()?;
+    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    state.line.place(showtime.id, session.as_str()).await
+}
+
+/// Declines the seats the waiting line offered the caller: they go to the next in line.
+pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
+    let state = AppState::current()?;
+    let session = session::current()?;
+    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    let view = state
+        .holds
+        .snapshot(&state.db, &showtime, session.as_str())
+        .await?;
+    if !view.offer {
+        return Err(AppError::not_found("offer"));
+    }
+    release_seats(showtime_id, None).await
 }
 
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {

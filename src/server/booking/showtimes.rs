@@ -32,6 +32,10 @@ pub struct SeatInfo {
     pub name: String,
     pub kind: SeatKind,
     pub price_cents: i64,
+    /// Place in the auditorium's grid: seats in one row with consecutive columns are
+    /// side by side (an aisle is a gap in the columns).
+    pub row: i32,
+    pub col: i32,
 }
 
 impl ShowtimeInfo {
@@ -121,8 +125,8 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
     .await?
     .ok_or_else(|| AppError::not_found(format!("showtime {id}")))?;
 
-    let seats = sqlx::query_as::<_, (i64, String, i32, SeatKind, i32)>(
-        "SELECT se.id, se.row_label, se.number, se.kind, p.price_cents
+    let seats = sqlx::query_as::<_, (i64, String, i32, SeatKind, i32, i32, i32)>(
+        "SELECT se.id, se.row_label, se.number, se.kind, p.price_cents, se.grid_row, se.grid_col
            FROM seats se
            JOIN showtime_prices p ON p.showtime_id = $2 AND p.kind = se.kind
           WHERE se.auditorium_id = $1
@@ -146,13 +150,15 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         seat_ids: seats.iter().map(|s| s.0).collect(),
         seats: seats
             .into_iter()
-            .map(|(id, row, number, kind, price)| {
+            .map(|(id, label, number, kind, price, row, col)| {
                 (
                     id,
                     SeatInfo {
-                        name: format!("{row}{number}"),
+                        name: format!("{label}{number}"),
                         kind,
                         price_cents: i64::from(price),
+                        row,
+                        col,
                     },
                 )
             })

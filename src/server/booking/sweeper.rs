@@ -1,25 +1,39 @@
-//! The sweeper: announces holds whose time is up.
+//! The sweeper: announces holds whose time is up, and gives their seats to the waiting line.
 //!
 //! Redis frees a seat by itself when its hold key's TTL passes, even if every app instance is
 //! down; this task only makes sure everyone *hears* about it promptly (an event with a new
-//! version), which keyspace notifications cannot promise. Every instance runs one; the
-//! scripts are atomic, so two sweepers on one showtime announce each expiry once.
+//! version), which keyspace notifications cannot promise, and that people waiting in line get
+//! the freed seats (a lapsed offer included) without waiting for someone else to act. Every
+//! instance runs one; the scripts are atomic, so two sweepers on one showtime announce each
+//! expiry once and offer each seat once.
 
 use std::time::Duration;
 
-use super::holds::HoldEngine;
+use crate::server::AppState;
 
-pub fn spawn(holds: HoldEngine, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match holds.sweep().await {
-                Ok(0) => {}
-                Ok(freed) => tracing::debug!(freed, "expired holds announced"),
+            match state.holds.sweep().await {
+                Ok((0, _)) => {}
+                Ok((freed, waiting)) => {
+                    tracing::debug!(freed, "expired holds announced");
+                    for showtime in waiting {
+                        if let Err(error) = serve(&state, showtime).await {
+                            tracing::warn!(?error, showtime, "serving the line failed");
+                        }
+                    }
+                }
                 Err(error) => tracing::warn!(?error, "sweep failed; retrying next tick"),
             }
         }
     })
+}
+
+async fn serve(state: &AppState, showtime: i64) -> Result<u32, crate::app::error::AppError> {
+    let showtime = state.showtimes.get(&state.db, showtime).await?;
+    state.line.serve(&state.db, &showtime).await
 }

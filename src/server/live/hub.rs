@@ -25,6 +25,12 @@ pub struct Event {
     pub expires_at: Option<i64>,
     #[serde(default)]
     pub now: Option<i64>,
+    /// A `held` event that is a waiting-line offer to `holder`.
+    #[serde(default)]
+    pub offer: bool,
+    /// A `line` event: the sessions that joined, left or were served.
+    #[serde(default)]
+    pub sessions: Vec<String>,
 }
 
 /// What a viewer receives: an event, or "the feed was interrupted, resynchronise".

@@ -4,6 +4,10 @@
 //! newer than the snapshot. A change made between the two is then either in the snapshot or
 //! arrives as an event, never lost. Any doubt (lagging behind the broadcast, a version gap, a
 //! lost Redis connection, a `resync` from the client) is answered with a fresh snapshot.
+//!
+//! The waiting line rides on the same feed: `line` events (no version) make every socket whose
+//! session is or was in line look up its own position and send it if it moved, and a `held`
+//! event that is an offer to this socket's session is followed by an `offer` message.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +19,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub::{Event, Feed};
-use crate::app::booking::{ClientMessage, SeatChange, SeatState, ServerMessage};
+use crate::app::booking::{ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage};
 use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::session::SessionId;
@@ -72,17 +76,17 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
         }
     };
 
-    let snapshot = async || -> Option<(u64, Message)> {
+    let snapshot = async || -> Option<(u64, Option<LinePlace>, Message)> {
         let state = state
             .holds
             .snapshot(&state.db, &showtime, &session)
             .await
             .ok()?;
-        let version = state.version;
+        let (version, place) = (state.version, state.line);
         let text = serde_json::to_string(&ServerMessage::Snapshot { state }).ok()?;
-        Some((version, Message::Text(text.into())))
+        Some((version, place, Message::Text(text.into())))
     };
-    let Some((mut version, first)) = snapshot().await else {
+    let Some((mut version, mut place, first)) = snapshot().await else {
         let _ = sink.send(close(1011, "internal error")).await;
         return;
     };
@@ -96,18 +100,49 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
     loop {
         let outgoing = tokio::select! {
             received = feed.receiver.recv() => match received {
+                Ok(Feed::Event(event)) if event.kind == "line" => {
+                    if place.is_none() && !event.sessions.contains(&session) {
+                        continue;
+                    }
+                    match state.line.place(showtime.id, &session).await {
+                        Ok(now) if now != place => {
+                            place = now;
+                            Some(text(&ServerMessage::Line { place }))
+                        }
+                        Ok(_) => None,
+                        Err(error) => {
+                            tracing::warn!(?error, "could not read a place in line");
+                            None
+                        }
+                    }
+                }
                 Ok(Feed::Event(event)) if event.version <= version => continue,
                 Ok(Feed::Event(event)) if event.version == version + 1 && event.kind != "rebuilt" => {
                     version = event.version;
-                    Some(delta(&event, &session))
+                    let delta = delta(&event, &session);
+                    if event.offer && event.holder.as_deref() == Some(session.as_str()) {
+                        if sink.send(delta).await.is_err() {
+                            break;
+                        }
+                        let expires_in_ms = match (event.expires_at, event.now) {
+                            (Some(expires_at), Some(now)) => (expires_at - now).max(0),
+                            _ => 0,
+                        };
+                        Some(text(&ServerMessage::Offer {
+                            seat_ids: event.seats.clone(),
+                            expires_in_ms,
+                        }))
+                    } else {
+                        Some(delta)
+                    }
                 }
                 // A gap (an event lost in Redis pub/sub), a lag behind the broadcast, an
                 // interrupted feed, or sold seats rebuilt from Postgres: the only safe answer
                 // is the whole picture again.
                 Ok(Feed::Event(_)) | Ok(Feed::Interrupted) | Err(RecvError::Lagged(_)) => {
                     match snapshot().await {
-                        Some((fresh, message)) => {
-                            version = fresh;
+                        Some((fresh, line, message)) => {
+                            (version, place) = (fresh, line);
                             Some(message)
                         }
                         None => break,
@@ -120,8 +155,8 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
                 match incoming {
                     Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
                         Ok(ClientMessage::Resync) => match snapshot().await {
-                            Some((fresh, message)) => {
-                                version = fresh;
+                            Some((fresh, line, message)) => {
+                                (version, place) = (fresh, line);
                                 Some(message)
                             }
                             None => break,
@@ -175,10 +210,13 @@ fn delta(event: &Event, session: &str) -> Message {
         (true, Some(expires_at), Some(now)) => Some((expires_at - now).max(0)),
         _ => None,
     };
-    let message = ServerMessage::Delta {
+    text(&ServerMessage::Delta {
         version: event.version,
         changes,
         hold_expires_in_ms,
-    };
-    Message::Text(serde_json::to_string(&message).unwrap_or_default().into())
+    })
+}
+
+fn text(message: &ServerMessage) -> Message {
+    Message::Text(serde_json::to_string(message).unwrap_or_default().into())
 }

@@ -54,6 +54,17 @@ pub fn apply_message(booking: &BookingState, message: ServerMessage) -> Option<C
             hold_expires_in_ms,
         } => (!booking.apply_delta(version, &changes, hold_expires_in_ms))
             .then_some(ClientMessage::Resync),
+        ServerMessage::Line { place } => {
+            booking.line.set(place);
+            None
+        }
+        ServerMessage::Offer {
+            seat_ids,
+            expires_in_ms,
+        } => {
+            booking.apply_offer(&seat_ids, expires_in_ms);
+            None
+        }
     }
 }
 

@@ -4,10 +4,12 @@
 //! showtime's version; versions increase by exactly one per change, so a client that sees a
 //! gap knows it missed something and sends `resync`. No message carries anyone's session or
 //! holder id: a seat held by this connection's session is `mine`, anyone else's is `held`.
+//! `line` and `offer` messages concern the waiting line and go only to the person concerned;
+//! they carry no version (they change no seat).
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::booking::model::{SeatMapState, SeatState};
+use crate::app::booking::model::{LinePlace, SeatMapState, SeatState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -22,6 +24,16 @@ pub enum ServerMessage {
         /// in another tab): milliseconds left as of the change.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         hold_expires_in_ms: Option<i64>,
+    },
+    /// This connection's place in the waiting line changed (`None`: no longer in line).
+    /// Sent only to the person concerned.
+    Line { place: Option<LinePlace> },
+    /// The waiting line offers this connection's session these seats ("your seats are
+    /// ready"): they are its hold now (the `delta` before this one made them `mine`), for
+    /// `expires_in_ms`. Buying them is the normal checkout.
+    Offer {
+        seat_ids: Vec<i64>,
+        expires_in_ms: i64,
     },
 }
 

@@ -8,7 +8,7 @@ use crate::server::booking::keys::sweep_index;
 
 impl HoldEngine {
     /// Tells the sweeper to look at `showtime` no later than `at_ms`.
-    pub(super) async fn schedule_sweep(&self, showtime: i64, at_ms: i64) -> Result<(), AppError> {
+    pub(in crate::server::booking) async fn schedule_sweep(&self, showtime: i64, at_ms: i64) -> Result<(), AppError> {
         let _: () = redis::cmd("ZADD")
             .arg(sweep_index(&self.prefix))
             .arg("LT")
@@ -20,8 +20,9 @@ impl HoldEngine {
     }
 
     /// One sweeper pass: publishes the release of every hold whose TTL has passed.
-    /// Returns how many seats were announced free.
-    pub async fn sweep(&self) -> Result<usize, AppError> {
+    /// Returns how many seats were announced free, and the showtimes where people wait in
+    /// line (to be served with the freed seats).
+    pub async fn sweep(&self) -> Result<(usize, Vec<i64>), AppError> {
         let mut redis = self.redis();
         let index = sweep_index(&self.prefix);
         let time: (i64, i64) = redis::cmd("TIME").query_async(&mut redis).await?;
@@ -30,6 +31,7 @@ impl HoldEngine {
             .zrangebyscore_limit(&index, "-inf", now, 0, 100)
             .await?;
         let mut freed = 0;
+        let mut waiting = Vec::new();
         for showtime in due {
             let keys = self.keys(showtime);
             let seats: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
@@ -37,6 +39,7 @@ impl HoldEngine {
             invocation
                 .key(keys.version())
                 .key(keys.expiry())
+                .key(keys.line())
                 .arg(keys.channel());
             for &seat in &seats {
                 invocation.key(keys.seat(seat)).arg(seat);
@@ -44,6 +47,9 @@ impl HoldEngine {
             let reply: Vec<String> = invocation.invoke_async(&mut redis).await?;
             if reply.first().is_some_and(|v| !v.is_empty()) {
                 freed += seats.len();
+                if reply.get(2).is_some_and(|length| length != "0") {
+                    waiting.push(showtime);
+                }
             }
             // Reschedule, then re-read: a hold made meanwhile scheduled itself with `LT`,
             // and the re-read catches one made between our script and our write.
@@ -66,6 +72,6 @@ impl HoldEngine {
                     .await?;
             }
         }
-        Ok(freed)
+        Ok((freed, waiting))
     }
 }

@@ -80,6 +80,22 @@ impl HoldRules {
     }
 }
 
+/// What a hold attempt came to.
+#[derive(Debug)]
+pub enum HoldAttempt {
+    Held(HoldStatus),
+    /// People are waiting in line and seats changed since it was last served: serve it
+    /// (it has first claim on free seats), then try again.
+    ServeLineFirst,
+}
+
+/// A release: what is still held, and whether anyone waits in line for the freed seats.
+#[derive(Debug)]
+pub struct Released {
+    pub status: HoldStatus,
+    pub line_waiting: bool,
+}
+
 /// What `begin_checkout` found wrong, so purchase can name the seats.
 #[derive(Debug)]
 pub enum CheckoutRefusal {
@@ -193,8 +209,9 @@ impl HoldEngine {
     }
 
     /// Runs a script that refuses to act while the sold-seat cache is missing (it answers
-    /// `needs_sold`), rebuilding the cache from Postgres and retrying when it does.
-    async fn invoke_with_sold(
+    /// `needs_sold`), rebuilding the cache from Postgres and retrying when it does. The
+    /// waiting line's scripts rely on the same cache.
+    pub(in crate::server::booking) async fn invoke_with_sold(
         &self,
         db: &PgPool,
         showtime: i64,

@@ -2,13 +2,14 @@
 
 use sqlx::PgPool;
 
-use super::{HoldEngine, ids, ms, num, unexpected};
+use super::{HoldAttempt, HoldEngine, Released, ids, ms, num, unexpected};
 use crate::app::booking::HoldStatus;
 use crate::app::error::AppError;
 use crate::server::booking::showtimes::ShowtimeInfo;
 
 impl HoldEngine {
-    /// Holds `seats` (validated by the caller to exist in the showtime) for `session`.
+    /// Holds `seats` (validated by the caller to exist in the showtime) for `session`,
+    /// unless the waiting line must be served first.
     #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
     pub async fn hold(
         &self,
@@ -16,7 +17,7 @@ impl HoldEngine {
         showtime: &ShowtimeInfo,
         session: &str,
         seats: &[i64],
-    ) -> Result<HoldStatus, AppError> {
+    ) -> Result<HoldAttempt, AppError> {
         let keys = self.keys(showtime.id);
         let mut invocation = self.scripts.hold.prepare_invoke();
         invocation
@@ -26,6 +27,8 @@ impl HoldEngine {
             .key(keys.expiry())
             .key(keys.holder(session))
             .key(keys.holder_seats(session))
+            .key(keys.line())
+            .key(keys.line_served())
             .arg(session)
             .arg(ms(self.rules.ttl))
             .arg(self.rules.max_seats)
@@ -46,8 +49,10 @@ impl HoldEngine {
                     num(reply.get(2))?,
                 );
                 self.schedule_sweep(showtime.id, expires_at).await?;
-                Ok(status)
+                Ok(HoldAttempt::Held(status))
             }
+            Some("serve_line") => Ok(HoldAttempt::ServeLineFirst),
+            Some("in_line") => Err(AppError::InLine),
             Some("taken") => Err(AppError::SeatTaken {
                 seats: showtime.names(&ids(&reply[1..])),
             }),
@@ -65,7 +70,7 @@ impl HoldEngine {
         showtime: &ShowtimeInfo,
         session: &str,
         seats: Option<&[i64]>,
-    ) -> Result<HoldStatus, AppError> {
+    ) -> Result<Released, AppError> {
         let keys = self.keys(showtime.id);
         let seats = match seats {
             Some(seats) => seats.to_vec(),
@@ -77,6 +82,7 @@ impl HoldEngine {
             .key(keys.expiry())
             .key(keys.holder(session))
             .key(keys.holder_seats(session))
+            .key(keys.line())
             .arg(session)
             .arg(keys.channel());
         for &seat in &seats {
@@ -86,20 +92,23 @@ impl HoldEngine {
         match reply.first().map(String::as_str) {
             Some("ok") => {
                 let now: i64 = num(reply.get(4))?;
-                let remaining = ids(&reply[5..]);
+                let remaining = ids(&reply[6..]);
                 // With nothing left held, the hold has no time left either.
                 let expires_at = match reply.get(2).filter(|e| !e.is_empty()) {
                     Some(expires) if !remaining.is_empty() => num(Some(expires))?,
                     _ => now,
                 };
-                Ok(self.status(
-                    showtime.id,
-                    remaining,
-                    expires_at,
-                    now,
-                    num(reply.get(3))?,
-                    num(reply.get(1))?,
-                ))
+                Ok(Released {
+                    status: self.status(
+                        showtime.id,
+                        remaining,
+                        expires_at,
+                        now,
+                        num(reply.get(3))?,
+                        num(reply.get(1))?,
+                    ),
+                    line_waiting: reply.get(5).is_some_and(|length| length != "0"),
+                })
             }
             Some("not_yours") => Err(AppError::NotYourHold {
                 seats: showtime.names(&ids(&reply[1..])),

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 
 use super::{HoldEngine, num, unexpected};
-use crate::app::booking::SeatMapState;
+use crate::app::booking::{LinePlace, SeatMapState};
 use crate::app::error::AppError;
 use crate::server::booking::showtimes::ShowtimeInfo;
 
@@ -23,6 +23,8 @@ impl HoldEngine {
             .key(keys.sold_loaded())
             .key(keys.version())
             .key(keys.holder(session))
+            .key(keys.line())
+            .key(keys.line_party())
             .arg(session);
         for &seat in &showtime.seat_ids {
             invocation.key(keys.seat(seat)).arg(seat);
@@ -42,6 +44,16 @@ impl HoldEngine {
                 _ => {}
             }
         }
+        let offer = reply.get(6).map(String::as_str) == Some("1") && !mine.is_empty();
+        let line = match reply.get(7).filter(|p| !p.is_empty()) {
+            Some(position) => Some(LinePlace {
+                showtime_id: showtime.id,
+                position: num(Some(position))?,
+                party: num(reply.get(8))?,
+                length: num(reply.get(9))?,
+            }),
+            None => None,
+        };
         let hold = match reply.get(2).filter(|e| !e.is_empty()) {
             Some(expires) if !mine.is_empty() => Some(self.status(
                 showtime.id,
@@ -59,6 +71,9 @@ impl HoldEngine {
             sold,
             held,
             hold,
+            offer,
+            line,
+            max_seats: self.rules.max_seats,
         })
     }
 }

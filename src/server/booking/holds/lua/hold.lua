@@ -2,12 +2,14 @@
 --
 -- KEYS[1] sold set        KEYS[2] sold-loaded flag   KEYS[3] version counter
 -- KEYS[4] expiry index    KEYS[5] holder hash        KEYS[6] holder's seat set
--- KEYS[7..] one hold key per requested seat (same order as ARGV[5..])
+-- KEYS[7] waiting line     KEYS[8] version the line was last served at
+-- KEYS[9..] one hold key per requested seat (same order as ARGV[5..])
 -- ARGV[1] session  ARGV[2] hold TTL (ms)  ARGV[3] max seats per session  ARGV[4] event channel
 -- ARGV[5..] seat ids
 --
 -- Returns {'ok', expires_at_ms, version, extensions_used, now_ms, my seat...}
 --       | {'taken', seat...} | {'too_many', currently_held} | {'needs_sold'}
+--       | {'in_line'} | {'serve_line'}
 local session, ttl, max, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 
 -- After a Redis restart the sold set is empty until rebuilt from Postgres: hold nothing
@@ -16,14 +18,34 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
   return {'needs_sold'}
 end
 
-local n = #KEYS - 6
+local n = #KEYS - 8
+
+-- While people wait in line, free seats are theirs first. Someone in line gets seats only
+-- by an offer. Anyone else may take a free seat only once the line has been served since
+-- the last change (`serve_line`: the caller serves it and asks again), and never a seat
+-- whose hold lapsed without the sweeper having announced it yet (it goes to the line).
+if redis.call('ZCARD', KEYS[7]) > 0 then
+  if redis.call('ZSCORE', KEYS[7], session) then
+    return {'in_line'}
+  end
+  if redis.call('GET', KEYS[8]) ~= (redis.call('GET', KEYS[3]) or '0') then
+    return {'serve_line'}
+  end
+  for i = 1, n do
+    local seat = ARGV[4 + i]
+    if redis.call('EXISTS', KEYS[8 + i]) == 0 and redis.call('ZSCORE', KEYS[4], seat) then
+      return {'serve_line'}
+    end
+  end
+end
+
 local conflicts, fresh = {}, {}
 for i = 1, n do
   local seat = ARGV[4 + i]
   if redis.call('SISMEMBER', KEYS[1], seat) == 1 then
     conflicts[#conflicts + 1] = seat
   else
-    local holder = redis.call('GET', KEYS[6 + i])
+    local holder = redis.call('GET', KEYS[8 + i])
     if not holder then
       fresh[#fresh + 1] = i
     elseif holder ~= session then
@@ -59,7 +81,7 @@ if #fresh > 0 then
   local seats = {}
   for _, i in ipairs(fresh) do
     local seat = ARGV[4 + i]
-    redis.call('SET', KEYS[6 + i], session, 'PXAT', expires)
+    redis.call('SET', KEYS[8 + i], session, 'PXAT', expires)
     redis.call('ZADD', KEYS[4], expires, seat)
     redis.call('SADD', KEYS[6], seat)
     seats[#seats + 1] = tonumber(seat)

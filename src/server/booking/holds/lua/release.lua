@@ -2,16 +2,17 @@
 -- someone else; seats that are not held at all are ignored, so a retry is harmless.
 --
 -- KEYS[1] version  KEYS[2] expiry index  KEYS[3] holder hash  KEYS[4] holder seat set
--- KEYS[5..] seat hold keys
+-- KEYS[5] waiting line  KEYS[6..] seat hold keys
 -- ARGV[1] session  ARGV[2] event channel  ARGV[3..] seat ids
 --
--- Returns {'ok', version, expires_at_ms_or_empty, extensions_used, now_ms, remaining seat...}
+-- Returns {'ok', version, expires_at_ms_or_empty, extensions_used, now_ms, line_length,
+--          remaining seat...}
 --       | {'not_yours', seat...}
 local session, channel = ARGV[1], ARGV[2]
-local n = #KEYS - 4
+local n = #KEYS - 5
 local mine, foreign = {}, {}
 for i = 1, n do
-  local holder = redis.call('GET', KEYS[4 + i])
+  local holder = redis.call('GET', KEYS[5 + i])
   if holder == session then
     mine[#mine + 1] = i
   elseif holder then
@@ -28,6 +29,7 @@ local function reply(version)
   local out = {
     'ok', tostring(version), redis.call('HGET', KEYS[3], 'expires_at') or '',
     redis.call('HGET', KEYS[3], 'extensions') or '0', tostring(now),
+    tostring(redis.call('ZCARD', KEYS[5])),
   }
   for _, seat in ipairs(redis.call('SMEMBERS', KEYS[4])) do
     out[#out + 1] = seat
@@ -40,10 +42,14 @@ end
 local seats = {}
 for _, i in ipairs(mine) do
   local seat = ARGV[2 + i]
-  redis.call('DEL', KEYS[4 + i])
+  redis.call('DEL', KEYS[5 + i])
   redis.call('ZREM', KEYS[2], seat)
   redis.call('SREM', KEYS[4], seat)
   seats[#seats + 1] = tonumber(seat)
+end
+-- A released offer is an offer declined: whatever this session holds next is its own pick.
+if redis.call('SCARD', KEYS[4]) == 0 then
+  redis.call('HDEL', KEYS[3], 'offer')
 end
 local version = redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', channel, cjson.encode({ version = version, kind = 'released', seats = seats }))
