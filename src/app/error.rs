@@ -44,9 +44,7 @@ pub enum AppError {
     #[error("you are already in the waiting line (number {position})")]
     AlreadyInLine { position: u32 },
     /// A session holding seats cannot also wait in line for the same showtime.
-    #[error(
-        "you are holding seats for this showtime; buy or release them before joining the line"
-    )]
+    #[error("you are holding seats for this showtime; buy or release them before joining the line")]
     HoldingSeats,
     /// Enough seats are free for the party: pick them instead of waiting.
     #[error(

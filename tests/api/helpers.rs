@@ -77,6 +77,30 @@ impl TestApp {
         .expect("the demo catalog has upcoming showtimes in every auditorium")
     }
 
+    /// A copy of `showtime` (same movie, auditorium and prices) that started five minutes ago.
+    pub async fn started_copy_of(&self, showtime: i64) -> i64 {
+        let started: i64 = sqlx::query_scalar(
+            "INSERT INTO showtimes (movie_id, auditorium_id, starts_at)
+             SELECT movie_id, auditorium_id, now() - interval '5 minutes' FROM showtimes
+              WHERE id = $1
+             RETURNING id",
+        )
+        .bind(showtime)
+        .fetch_one(&self.db)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO showtime_prices SELECT $1, kind, price_cents FROM showtime_prices
+              WHERE showtime_id = $2",
+        )
+        .bind(started)
+        .bind(showtime)
+        .execute(&self.db)
+        .await
+        .unwrap();
+        started
+    }
+
     /// Seat ids of a showtime in layout order, with their names ("A1").
     pub async fn seats_of(&self, showtime: i64) -> Vec<(i64, String)> {
         sqlx::query_as(
@@ -196,6 +220,48 @@ impl Session {
     pub async fn seat_map(&self, showtime: i64) -> Reply {
         self.get(&format!("/api/seat_map?showtime_id={showtime}"))
             .await
+    }
+
+    pub async fn join(&self, showtime: i64, party: u32) -> Reply {
+        self.post(
+            "line/join",
+            json!({ "showtime_id": showtime, "party": party }),
+        )
+        .await
+    }
+
+    pub async fn leave(&self, showtime: i64) -> Reply {
+        self.post("line/leave", json!({ "showtime_id": showtime }))
+            .await
+    }
+
+    pub async fn decline(&self, showtime: i64) -> Reply {
+        self.post("line/decline", json!({ "showtime_id": showtime }))
+            .await
+    }
+
+    /// This visitor's place in line (`null` when not in it).
+    pub async fn place(&self, showtime: i64) -> Value {
+        let (status, place) = self
+            .get(&format!("/api/line/place?showtime_id={showtime}"))
+            .await;
+        assert_eq!(status, 200, "{place}");
+        place
+    }
+
+    /// The seats offered to this visitor (empty without an offer).
+    pub async fn offered(&self, showtime: i64) -> Vec<i64> {
+        let (status, map) = self.seat_map(showtime).await;
+        assert_eq!(status, 200, "{map}");
+        if map["offer"] != true {
+            return Vec::new();
+        }
+        map["hold"]["seat_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap())
+            .collect()
     }
 
     pub async fn buy(&self, showtime: i64, seats: &[i64], card: &str, key: &str) -> Reply {

@@ -200,24 +200,7 @@ async fn hold_limits_and_bad_input_are_refused_clearly() {
     assert_eq!(status, 400);
 
     // A showtime that has started cannot be held.
-    let started: i64 = sqlx::query_scalar(
-        "INSERT INTO showtimes (movie_id, auditorium_id, starts_at)
-         SELECT movie_id, auditorium_id, now() - interval '5 minutes' FROM showtimes WHERE id = $1
-         RETURNING id",
-    )
-    .bind(showtime)
-    .fetch_one(&app.db)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO showtime_prices SELECT $1, kind, price_cents FROM showtime_prices
-          WHERE showtime_id = $2",
-    )
-    .bind(started)
-    .bind(showtime)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    let started = app.started_copy_of(showtime).await;
     let (status, error) = a.hold(started, &[seats[0].0]).await;
     assert_eq!(
         (status, error["error"].as_str()),

@@ -11,10 +11,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Opens the feed as `session` (its cookie), after making sure it has one.
-async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
+pub async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
     session.seat_map(showtime).await;
     let url = format!(
         "{}/ws/showtimes/{showtime}",
@@ -28,7 +28,7 @@ async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
 }
 
 /// The next JSON message, within `within`.
-async fn next(socket: &mut Socket, within: Duration) -> Value {
+pub async fn next(socket: &mut Socket, within: Duration) -> Value {
     loop {
         let message = tokio::time::timeout(within, socket.next())
             .await
@@ -49,9 +49,9 @@ async fn next(socket: &mut Socket, within: Duration) -> Value {
     }
 }
 
-const SOON: Duration = Duration::from_secs(1);
+pub const SOON: Duration = Duration::from_secs(1);
 
-fn change(seat: i64, state: &str) -> Value {
+pub fn change(seat: i64, state: &str) -> Value {
     json!({ "seat": seat, "state": state })
 }
 

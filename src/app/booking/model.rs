@@ -53,8 +53,6 @@ pub struct LinePlace {
     pub position: u32,
     /// Seats wanted (offers are made for exactly this many).
     pub party: u32,
-    /// People in line, including this one.
-    pub length: u32,
 }
 
 /// One session's hold on seats of one showtime (no seats: no hold).

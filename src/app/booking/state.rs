@@ -35,8 +35,9 @@ pub struct BookingState {
     pub line: RwSignal<Option<LinePlace>>,
     /// Their hold is seats the waiting line offered them.
     pub offer: RwSignal<bool>,
-    /// The most seats one person may hold (and the largest party in line).
-    pub max_seats: u32,
+    /// The largest party that may wait in line: the most seats one person may hold, or the
+    /// auditorium's size if that is smaller.
+    pub max_party: u32,
     /// Seat names for messages ("C7").
     names: StoredValue<HashMap<i64, String>>,
     /// The showtime version the seat signals reflect (from the snapshot and live deltas).
@@ -75,7 +76,9 @@ impl BookingState {
             notice: RwSignal::new(None),
             line: RwSignal::new(state.line),
             offer: RwSignal::new(state.offer && !mine_empty),
-            max_seats: state.max_seats,
+            max_party: state
+                .max_seats
+                .min(u32::try_from(names.len()).unwrap_or(u32::MAX)),
             names: StoredValue::new(names),
             version: StoredValue::new(state.version),
         };
@@ -111,7 +114,8 @@ impl BookingState {
         for &id in seat_ids {
             self.set_state(id, SeatState::Mine);
         }
-        self.mine.update(|mine| mine.extend(seat_ids.iter().copied()));
+        self.mine
+            .update(|mine| mine.extend(seat_ids.iter().copied()));
         self.deadline.set(Some(now_ms() + expires_in_ms as f64));
         self.extensions_left.set(0);
         self.line.set(None);

@@ -16,9 +16,8 @@ pub fn WaitingLine(booking: BookingState) -> impl IntoView {
         if booking.offer.get() && holding() {
             view! { <OfferPanel booking /> }.into_any()
         } else if let Some(place) = booking.line.get() {
-            view! { <InLine booking position=place.position party=place.party length=place.length /> }
-                .into_any()
-        } else if !holding() && free.get() < booking.max_seats {
+            view! { <InLine booking position=place.position party=place.party /> }.into_any()
+        } else if !holding() && free.get() < booking.max_party {
             view! { <JoinLine booking free /> }.into_any()
         } else {
             ().into_any()
@@ -31,9 +30,12 @@ pub fn WaitingLine(booking: BookingState) -> impl IntoView {
 fn OfferPanel(booking: BookingState) -> impl IntoView {
     let (left_ms, _) = time_left(booking);
     let seats = move || {
-        booking
-            .mine
-            .with(|m| m.iter().map(|&id| booking.name(id)).collect::<Vec<_>>().join(", "))
+        booking.mine.with(|m| {
+            m.iter()
+                .map(|&id| booking.name(id))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     };
     let busy = RwSignal::new(false);
     let decline = move |_| {
@@ -42,16 +44,9 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
             match decline_offer(booking.showtime_id).await {
                 Ok(hold) => {
                     booking.apply_hold(Some(hold));
-                    booking
-                        .notice
-                        .set(
-                            Some(
-                                Notice::Info(
-                                    "You declined the seats; they went to the next person in line."
-                                        .into(),
-                                ),
-                            ),
-                        );
+                    booking.notice.set(Some(Notice::Info(
+                        "You declined the seats; they went to the next person in line.".into(),
+                    )));
                 }
                 Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
             }
@@ -62,8 +57,7 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
         <section class="offer-panel" aria-labelledby="offer-title" data-testid="offer-panel">
             <h2 id="offer-title">"Your seats are ready"</h2>
             <p>
-                "Seats " <strong data-testid="offer-seats">{seats}</strong>
-                " are held for you for "
+                "Seats " <strong data-testid="offer-seats">{seats}</strong> " are held for you for "
                 <strong role="timer" data-testid="offer-time-left">
                     {move || clock(left_ms.get().unwrap_or(0))}
                 </strong> ". Complete checkout below to make them yours."
@@ -77,7 +71,7 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
 
 /// Waiting: the place in line, live.
 #[component]
-fn InLine(booking: BookingState, position: u32, party: u32, length: u32) -> impl IntoView {
+fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
     let busy = RwSignal::new(false);
     let leave = move |_| {
         busy.set(true);
@@ -85,24 +79,32 @@ fn InLine(booking: BookingState, position: u32, party: u32, length: u32) -> impl
             match leave_line(booking.showtime_id).await {
                 Ok(()) => {
                     booking.line.set(None);
-                    booking.notice.set(Some(Notice::Info("You left the waiting line.".into())));
+                    booking
+                        .notice
+                        .set(Some(Notice::Info("You left the waiting line.".into())));
                 }
                 Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
             }
             busy.set(false);
         });
     };
-    let seats = if party == 1 { "1 seat".to_string() } else { format!("{party} seats") };
-    let others = length.saturating_sub(1);
+    let seats = if party == 1 {
+        "1 seat".to_string()
+    } else {
+        format!("{party} seats")
+    };
+    let ahead = position.saturating_sub(1);
     view! {
         <section class="line-panel" aria-label="Waiting line">
             <p class="line-position" role="status" data-testid="line-position">
-                "You are number " <strong>{position}</strong> " in line"
+                "You are number "
+                <strong>{position}</strong>
+                " in line"
             </p>
             <p class="line-detail">
                 {format!(
-                    "Waiting for {seats}; {others} other {} in line. Seats that free up are offered in order, and you will see them here. Keep this page open.",
-                    if others == 1 { "person" } else { "people" },
+                    "Waiting for {seats}; {ahead} {} ahead of you. Seats that free up are offered in order, and you will see them here. Keep this page open.",
+                    if ahead == 1 { "person" } else { "people" },
                 )}
             </p>
             <button type="button" class="leave" on:click=leave disabled=move || busy.get()>
@@ -119,7 +121,12 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
     let busy = RwSignal::new(false);
     // Only parties that do not fit in what is free may join.
     let smallest = move || free.get() + 1;
-    let chosen = move || party.get().filter(|&p| p >= smallest()).unwrap_or_else(smallest);
+    let chosen = move || {
+        party
+            .get()
+            .filter(|&p| p >= smallest())
+            .unwrap_or_else(smallest)
+    };
     let join = move |_| {
         let party = chosen();
         busy.set(true);
@@ -135,7 +142,7 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
         });
     };
     let options = move || {
-        (smallest()..=booking.max_seats)
+        (smallest()..=booking.max_party)
             .map(|n| {
                 view! {
                     <option value=n.to_string() selected=move || chosen() == n>

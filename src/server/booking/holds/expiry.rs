@@ -8,7 +8,11 @@ use crate::server::booking::keys::sweep_index;
 
 impl HoldEngine {
     /// Tells the sweeper to look at `showtime` no later than `at_ms`.
-    pub(in crate::server::booking) async fn schedule_sweep(&self, showtime: i64, at_ms: i64) -> Result<(), AppError> {
+    pub(in crate::server::booking) async fn schedule_sweep(
+        &self,
+        showtime: i64,
+        at_ms: i64,
+    ) -> Result<(), AppError> {
         let _: () = redis::cmd("ZADD")
             .arg(sweep_index(&self.prefix))
             .arg("LT")

@@ -50,7 +50,6 @@ impl HoldEngine {
                 showtime_id: showtime.id,
                 position: num(Some(position))?,
                 party: num(reply.get(8))?,
-                length: num(reply.get(9))?,
             }),
             None => None,
         };

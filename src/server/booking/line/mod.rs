@@ -99,10 +99,13 @@ impl WaitingLine {
         session: &str,
         party: u32,
     ) -> Result<LinePlace, AppError> {
-        if party == 0 || party > self.rules.max_party {
+        let largest = self
+            .rules
+            .max_party
+            .min(u32::try_from(showtime.seat_ids.len()).unwrap_or(u32::MAX));
+        if party == 0 || party > largest {
             return Err(AppError::bad_input(format!(
-                "party must be between 1 and {} seats",
-                self.rules.max_party
+                "party must be between 1 and {largest} seats"
             )));
         }
         let keys = self.holds.keys(showtime.id);
@@ -130,7 +133,6 @@ impl WaitingLine {
                 showtime_id: showtime.id,
                 position: count(reply.get(1))?,
                 party,
-                length: count(reply.get(2))?,
             }),
             Some("already") => Err(AppError::AlreadyInLine {
                 position: count(reply.get(1))?,
@@ -165,18 +167,16 @@ impl WaitingLine {
     /// Where `session` stands in the line, if it is in it.
     pub async fn place(&self, showtime: i64, session: &str) -> Result<Option<LinePlace>, AppError> {
         let keys = self.holds.keys(showtime);
-        let (rank, party, length): (Option<u32>, Option<u32>, u32) = redis::pipe()
+        let (rank, party): (Option<u32>, Option<u32>) = redis::pipe()
             .atomic()
             .zrank(keys.line(), session)
             .hget(keys.line_party(), session)
-            .zcard(keys.line())
             .query_async(&mut self.holds.redis())
             .await?;
         Ok(rank.map(|rank| LinePlace {
             showtime_id: showtime,
             position: rank + 1,
             party: party.unwrap_or(1),
-            length,
         }))
     }
 

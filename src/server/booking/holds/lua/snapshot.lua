@@ -5,7 +5,7 @@
 -- ARGV[1] session  ARGV[2..] seat ids
 --
 -- Returns {'needs_sold'} | {'ok', version, expires_at_or_empty, extensions_used, now_ms, states,
---          offer, line_position_or_empty, party_or_empty, line_length}
+--          offer, line_position_or_empty, party_or_empty}
 -- where states has one character per seat: a(vailable) m(ine) h(eld) s(old), and offer is
 -- '1' when the viewer's hold is a waiting-line offer.
 if redis.call('EXISTS', KEYS[2]) == 0 then
@@ -36,5 +36,5 @@ local rank = redis.call('ZRANK', KEYS[5], session)
 return {
   'ok', tostring(redis.call('GET', KEYS[3]) or '0'), expires, used, tostring(now),
   table.concat(states), offer, rank and tostring(rank + 1) or '',
-  redis.call('HGET', KEYS[6], session) or '', tostring(redis.call('ZCARD', KEYS[5])),
+  redis.call('HGET', KEYS[6], session) or '',
 }

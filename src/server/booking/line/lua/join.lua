@@ -7,7 +7,7 @@
 -- ARGV[1] session  ARGV[2] party size  ARGV[3] line length cap  ARGV[4] event channel
 -- ARGV[5..] every seat id (same order as KEYS[7..])
 --
--- Returns {'ok', position, line_length} | {'already', position} | {'holding'}
+-- Returns {'ok', position} | {'already', position} | {'holding'}
 --       | {'available', free_seats} | {'full'} | {'needs_sold'}
 local session, party, cap, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 if redis.call('EXISTS', KEYS[2]) == 0 then
@@ -39,4 +39,4 @@ redis.call('ZADD', KEYS[3], number, session)
 redis.call('HSET', KEYS[4], session, party)
 -- Line events change no seat, so they carry no version of their own.
 redis.call('PUBLISH', channel, cjson.encode({ version = 0, kind = 'line', sessions = { session } }))
-return {'ok', tostring(length + 1), tostring(length + 1)}
+return {'ok', tostring(length + 1)}
