@@ -7,6 +7,7 @@
 //! instance runs one; the scripts are atomic, so two sweepers on one showtime announce each
 //! expiry once and offer each seat once.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::server::AppState;
@@ -15,20 +16,27 @@ pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()>
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Lines that still need serving: an announced expiry is not announced again, so a
+        // failed serve is retried from here until it succeeds.
+        let mut unserved = BTreeSet::new();
         loop {
             ticker.tick().await;
             match state.holds.sweep().await {
                 Ok((0, _)) => {}
                 Ok((freed, waiting)) => {
                     tracing::debug!(freed, "expired holds announced");
-                    for showtime in waiting {
-                        if let Err(error) = serve(&state, showtime).await {
-                            tracing::warn!(?error, showtime, "serving the line failed");
-                        }
-                    }
+                    unserved.extend(waiting);
                 }
                 Err(error) => tracing::warn!(?error, "sweep failed; retrying next tick"),
             }
+            let mut failed = BTreeSet::new();
+            for showtime in std::mem::take(&mut unserved) {
+                if let Err(error) = serve(&state, showtime).await {
+                    tracing::warn!(?error, showtime, "serving the line failed; retrying");
+                    failed.insert(showtime);
+                }
+            }
+            unserved = failed;
         }
     })
 }

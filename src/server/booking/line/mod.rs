@@ -184,6 +184,10 @@ impl WaitingLine {
     /// many offers were made.
     #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
     pub async fn serve(&self, db: &PgPool, showtime: &ShowtimeInfo) -> Result<u32, AppError> {
+        // Seats of a showtime that has started are no longer sold, so not offered either.
+        if showtime.has_started() {
+            return Ok(0);
+        }
         let keys = self.holds.keys(showtime.id);
         let mut invocation = self.scripts.serve.prepare_invoke();
         invocation
