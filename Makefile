@@ -17,9 +17,10 @@ test:
 setup:
 	@scripts/setup.sh
 
-## Load benchmark (release build): holds over HTTP vs the hold script on Redis, flash sale.
+## Benchmarks (release build): holds over HTTP vs the hold script on Redis, flash sale;
+## the live feed; the waiting line.
 bench: setup
-	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line
 
 ## Release build of the browser bundle, and its size raw, gzip and brotli.
 wasm-size: setup
