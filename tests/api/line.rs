@@ -266,3 +266,30 @@ async fn an_accepted_offer_is_bought_through_the_normal_checkout_and_nobody_else
     assert_eq!(view["sold"], json!(seats[6..]));
     assert!(b.offered(showtime).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_hold_that_lapsed_unannounced_still_goes_to_the_line_first() {
+    // The sweeper runs once at start and then not for a minute: the lapse below stays
+    // unannounced, and only the hold script's own check stands between it and a walk-in.
+    let app = spawn_app_with(&[("HOLD_TTL_SECS", "2"), ("SWEEP_INTERVAL_MS", "60000")]).await;
+    let (showtime, _) = app.showtime_in("Screening Room").await;
+    let seats: Vec<i64> = app.seats_of(showtime).await.iter().map(|s| s.0).collect();
+    let (owner, brief, pair, walk_in) =
+        (app.session(), app.session(), app.session(), app.session());
+    assert_eq!(owner.hold(showtime, &seats[..7]).await.0, 200);
+    assert_eq!(owner.extend(showtime).await.0, 200);
+    assert_eq!(brief.hold(showtime, &seats[7..]).await.0, 200);
+    assert_eq!(pair.join(showtime, 2).await.0, 200);
+    // One seat frees: too few for the pair, so it stays free.
+    assert_eq!(owner.release(showtime, &[seats[0]]).await.0, 200);
+    assert!(pair.offered(showtime).await.is_empty());
+
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    // The brief hold has lapsed: with it, two seats are free, which the pair gets, even
+    // though the walk-in asked for one of them first.
+    assert_eq!(
+        error(&walk_in.hold(showtime, &[seats[0]]).await),
+        (409, "seat_taken")
+    );
+    assert_eq!(pair.offered(showtime).await, vec![seats[0], seats[7]]);
+}

@@ -54,6 +54,7 @@ impl HoldEngine {
             .key(keys.version())
             .key(keys.expiry())
             .key(keys.holder_seats(session))
+            .key(keys.holder(session))
             .arg(keys.channel());
         for &seat in seats {
             invocation.key(keys.seat(seat)).arg(seat);

@@ -22,8 +22,8 @@ local n = #KEYS - 8
 
 -- While people wait in line, free seats are theirs first. Someone in line gets seats only
 -- by an offer. Anyone else may take a free seat only once the line has been served since
--- the last change (`serve_line`: the caller serves it and asks again), and never a seat
--- whose hold lapsed without the sweeper having announced it yet (it goes to the line).
+-- the last change and no hold has lapsed unannounced since (its seats count as freed);
+-- otherwise `serve_line`: the caller serves the line and asks again.
 if redis.call('ZCARD', KEYS[7]) > 0 then
   if redis.call('ZSCORE', KEYS[7], session) then
     return {'in_line'}
@@ -31,11 +31,10 @@ if redis.call('ZCARD', KEYS[7]) > 0 then
   if redis.call('GET', KEYS[8]) ~= (redis.call('GET', KEYS[3]) or '0') then
     return {'serve_line'}
   end
-  for i = 1, n do
-    local seat = ARGV[4 + i]
-    if redis.call('EXISTS', KEYS[8 + i]) == 0 and redis.call('ZSCORE', KEYS[4], seat) then
-      return {'serve_line'}
-    end
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  if #redis.call('ZRANGE', KEYS[4], '-inf', now, 'BYSCORE', 'LIMIT', 0, 1) > 0 then
+    return {'serve_line'}
   end
 end
 
