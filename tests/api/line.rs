@@ -265,6 +265,14 @@ async fn an_accepted_offer_is_bought_through_the_normal_checkout_and_nobody_else
     let (_, view) = other.seat_map(showtime).await;
     assert_eq!(view["sold"], json!(seats[6..]));
     assert!(b.offered(showtime).await.is_empty());
+
+    // What B picks next is an ordinary hold: a clock and extensions of its own.
+    assert_eq!(owner.release(showtime, &[seats[0]]).await.0, 200);
+    let (status, hold) = b.hold(showtime, &[seats[0]]).await;
+    assert_eq!(status, 200, "{hold}");
+    assert!(hold["expires_in_ms"].as_i64().unwrap() > 290_000, "{hold}");
+    assert_eq!(hold["extensions_left"], 2);
+    assert_eq!(b.seat_map(showtime).await.1["offer"], false);
 }
 
 #[tokio::test]

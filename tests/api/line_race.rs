@@ -108,3 +108,32 @@ async fn two_instances_keep_one_order_and_one_offer_per_freed_seat() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn people_picking_free_seats_at_once_while_a_line_waits_all_get_them() {
+    // A party of 31 waits while 30 seats are free: nobody in line fits, so everyone else may
+    // pick. Holds free no seat, so they must not send each other back to serve the line.
+    let app = crate::helpers::spawn_app_with(&[("MAX_SEATS_PER_HOLD", "40")]).await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let seats: Vec<i64> = app.seats_of(showtime).await.iter().map(|s| s.0).collect();
+    let owner = app.session();
+    assert_eq!(owner.hold(showtime, &seats[..40]).await.0, 200);
+    for chunk in seats[40..110].chunks(35) {
+        assert_eq!(app.session().hold(showtime, chunk).await.0, 200);
+    }
+    let party = app.session();
+    assert_eq!(party.join(showtime, 31).await.0, 200);
+
+    let pickers: Vec<Session> = (0..30).map(|_| app.session()).collect();
+    let holds = join_all(
+        pickers
+            .iter()
+            .zip(seats[110..].chunks(1))
+            .map(|(picker, seat)| picker.hold(showtime, seat)),
+    )
+    .await;
+    for (status, reply) in &holds {
+        assert_eq!(*status, 200, "{reply}");
+    }
+    assert_eq!(party.place(showtime).await["position"], 1);
+}

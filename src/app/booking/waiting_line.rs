@@ -133,7 +133,11 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
         leptos::task::spawn_local(async move {
             match join_line(booking.showtime_id, party).await {
                 Ok(place) => {
-                    booking.line.set(Some(place));
+                    // The live feed may have been faster: with a newer place, or with an
+                    // offer that already took this person out of line. It wins.
+                    if booking.line.get_untracked().is_none() && !booking.offer.get_untracked() {
+                        booking.line.set(Some(place));
+                    }
                     booking.notice.set(None);
                 }
                 Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),

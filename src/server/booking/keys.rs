@@ -10,7 +10,7 @@
 //! | key | type | holds |
 //! |---|---|---|
 //! | `<p>:{st:S}:hold:<seat>` | string, TTL | the session holding the seat; the TTL *is* the lock |
-//! | `<p>:{st:S}:holder:<session>` | hash, TTL | `expires_at` (ms) and `extensions` of that session's hold |
+//! | `<p>:{st:S}:holder:<session>` | hash, TTL | `expires_at` (ms) and `extensions` of that session's hold; `offer` = 1 when the waiting line offered it |
 //! | `<p>:{st:S}:holder:<session>:seats` | set, TTL | the seats of that session's hold |
 //! | `<p>:{st:S}:expiry` | sorted set | seat → expiry (ms), for the sweeper |
 //! | `<p>:{st:S}:sold` | set | sold seats (a cache of Postgres) |
@@ -20,7 +20,7 @@
 //! | `<p>:{st:S}:line` | sorted set | the waiting line: session → join number (FIFO) |
 //! | `<p>:{st:S}:line:party` | hash | session → party size of everyone in line |
 //! | `<p>:{st:S}:line:seq` | counter | the last join number handed out |
-//! | `<p>:{st:S}:line:served` | string | the version at which the line was last served |
+//! | `<p>:{st:S}:line:served` | string | present once the line has been served since seats were last freed |
 //! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
 

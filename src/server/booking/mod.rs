@@ -92,8 +92,14 @@ pub async fn release_seats(
         .holds
         .release(&showtime, session.as_str(), seats.as_deref())
         .await?;
-    if released.line_waiting {
-        state.line.serve(&state.db, &showtime).await?;
+    if released.line_waiting
+        && let Err(error) = state.line.serve(&state.db, &showtime).await
+    {
+        // The release stands; the sweeper serves the line on its next pass instead.
+        tracing::warn!(?error, "serving the line after a release failed");
+        if let Err(error) = state.holds.sweep_soon(showtime.id).await {
+            tracing::error!(?error, "the line could not be handed to the sweeper");
+        }
     }
     Ok(released.status)
 }

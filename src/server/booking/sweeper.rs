@@ -22,9 +22,10 @@ pub fn spawn(state: AppState, interval: Duration) -> tokio::task::JoinHandle<()>
         loop {
             ticker.tick().await;
             match state.holds.sweep().await {
-                Ok((0, _)) => {}
                 Ok((freed, waiting)) => {
-                    tracing::debug!(freed, "expired holds announced");
+                    if freed > 0 {
+                        tracing::debug!(freed, "expired holds announced");
+                    }
                     unserved.extend(waiting);
                 }
                 Err(error) => tracing::warn!(?error, "sweep failed; retrying next tick"),

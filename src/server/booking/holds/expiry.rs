@@ -23,9 +23,15 @@ impl HoldEngine {
         Ok(())
     }
 
+    /// Asks the sweeper to look at `showtime` on its next pass (and serve its line).
+    pub async fn sweep_soon(&self, showtime: i64) -> Result<(), AppError> {
+        self.schedule_sweep(showtime, 0).await
+    }
+
     /// One sweeper pass: publishes the release of every hold whose TTL has passed.
-    /// Returns how many seats were announced free, and the showtimes where people wait in
-    /// line (to be served with the freed seats).
+    /// Returns how many seats were announced free, and the showtimes looked at where people
+    /// wait in line (to be served, with the freed seats or in case an earlier serve failed).
+    /// A showtime that fails is logged and left in the index for the next pass.
     pub async fn sweep(&self) -> Result<(usize, Vec<i64>), AppError> {
         let mut redis = self.redis();
         let index = sweep_index(&self.prefix);
@@ -37,45 +43,63 @@ impl HoldEngine {
         let mut freed = 0;
         let mut waiting = Vec::new();
         for showtime in due {
-            let keys = self.keys(showtime);
-            let seats: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
-            let mut invocation = self.scripts.expire.prepare_invoke();
-            invocation
-                .key(keys.version())
-                .key(keys.expiry())
-                .key(keys.line())
-                .arg(keys.channel());
-            for &seat in &seats {
-                invocation.key(keys.seat(seat)).arg(seat);
-            }
-            let reply: Vec<String> = invocation.invoke_async(&mut redis).await?;
-            if reply.first().is_some_and(|v| !v.is_empty()) {
-                freed += seats.len();
-                if reply.get(2).is_some_and(|length| length != "0") {
-                    waiting.push(showtime);
+            match self.sweep_showtime(showtime, now).await {
+                Ok((seats, line_waiting)) => {
+                    freed += seats;
+                    if line_waiting {
+                        waiting.push(showtime);
+                    }
                 }
-            }
-            // Reschedule, then re-read: a hold made meanwhile scheduled itself with `LT`,
-            // and the re-read catches one made between our script and our write.
-            match reply.get(1).and_then(|n| n.parse::<f64>().ok()) {
-                Some(next) => {
-                    let _: () = redis.zadd(&index, showtime, next).await?;
-                }
-                None => {
-                    let _: () = redis.zrem(&index, showtime).await?;
-                }
-            }
-            let first: Vec<(i64, f64)> = redis.zrange_withscores(keys.expiry(), 0, 0).await?;
-            if let Some((_, at)) = first.first() {
-                let _: () = redis::cmd("ZADD")
-                    .arg(&index)
-                    .arg("LT")
-                    .arg(*at)
-                    .arg(showtime)
-                    .query_async(&mut redis)
-                    .await?;
+                Err(error) => tracing::warn!(?error, showtime, "sweeping a showtime failed"),
             }
         }
         Ok((freed, waiting))
+    }
+
+    /// Announces one showtime's lapsed holds and reschedules it; returns how many seats were
+    /// announced free and whether anyone waits in its line.
+    async fn sweep_showtime(&self, showtime: i64, now: i64) -> Result<(usize, bool), AppError> {
+        let mut redis = self.redis();
+        let index = sweep_index(&self.prefix);
+        let keys = self.keys(showtime);
+        let seats: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
+        let mut invocation = self.scripts.expire.prepare_invoke();
+        invocation
+            .key(keys.version())
+            .key(keys.expiry())
+            .key(keys.line())
+            .key(keys.line_served())
+            .arg(keys.channel());
+        for &seat in &seats {
+            invocation.key(keys.seat(seat)).arg(seat);
+        }
+        let reply: Vec<String> = invocation.invoke_async(&mut redis).await?;
+        let freed = if reply.first().is_some_and(|v| !v.is_empty()) {
+            seats.len()
+        } else {
+            0
+        };
+        let line_waiting = reply.get(2).is_some_and(|length| length != "0");
+        // Reschedule, then re-read: a hold made meanwhile scheduled itself with `LT`, and the
+        // re-read catches one made between our script and our write.
+        match reply.get(1).and_then(|n| n.parse::<f64>().ok()) {
+            Some(next) => {
+                let _: () = redis.zadd(&index, showtime, next).await?;
+            }
+            None => {
+                let _: () = redis.zrem(&index, showtime).await?;
+            }
+        }
+        let first: Vec<(i64, f64)> = redis.zrange_withscores(keys.expiry(), 0, 0).await?;
+        if let Some((_, at)) = first.first() {
+            let _: () = redis::cmd("ZADD")
+                .arg(&index)
+                .arg("LT")
+                .arg(*at)
+                .arg(showtime)
+                .query_async(&mut redis)
+                .await?;
+        }
+        Ok((freed, line_waiting))
     }
 }

@@ -83,6 +83,7 @@ impl HoldEngine {
             .key(keys.holder(session))
             .key(keys.holder_seats(session))
             .key(keys.line())
+            .key(keys.line_served())
             .arg(session)
             .arg(keys.channel());
         for &seat in &seats {

@@ -2,7 +2,7 @@
 --
 -- KEYS[1] sold set        KEYS[2] sold-loaded flag   KEYS[3] version counter
 -- KEYS[4] expiry index    KEYS[5] holder hash        KEYS[6] holder's seat set
--- KEYS[7] waiting line     KEYS[8] version the line was last served at
+-- KEYS[7] waiting line     KEYS[8] line-served flag (present: served since seats last freed)
 -- KEYS[9..] one hold key per requested seat (same order as ARGV[5..])
 -- ARGV[1] session  ARGV[2] hold TTL (ms)  ARGV[3] max seats per session  ARGV[4] event channel
 -- ARGV[5..] seat ids
@@ -22,13 +22,14 @@ local n = #KEYS - 8
 
 -- While people wait in line, free seats are theirs first. Someone in line gets seats only
 -- by an offer. Anyone else may take a free seat only once the line has been served since
--- the last change and no hold has lapsed unannounced since (its seats count as freed);
--- otherwise `serve_line`: the caller serves the line and asks again.
+-- seats were last freed, and no hold has lapsed unannounced since (its seats count as
+-- freed); otherwise `serve_line`: the caller serves the line and asks again. Holds do not
+-- free seats, so people picking at the same time do not send each other back.
 if redis.call('ZCARD', KEYS[7]) > 0 then
   if redis.call('ZSCORE', KEYS[7], session) then
     return {'in_line'}
   end
-  if redis.call('GET', KEYS[8]) ~= (redis.call('GET', KEYS[3]) or '0') then
+  if redis.call('EXISTS', KEYS[8]) == 0 then
     return {'serve_line'}
   end
   local time = redis.call('TIME')

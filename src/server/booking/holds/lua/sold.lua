@@ -16,9 +16,10 @@ for i = 1, n do
   redis.call('SREM', KEYS[4], seat)
   seats[#seats + 1] = tonumber(seat)
 end
--- A bought offer is over: what this session holds next is its own pick.
-if redis.call('SCARD', KEYS[4]) == 0 then
-  redis.call('HDEL', KEYS[5], 'offer')
+-- A bought offer is over: whatever this session holds next is its own pick, with a clock
+-- and extensions of its own.
+if redis.call('SCARD', KEYS[4]) == 0 and redis.call('HGET', KEYS[5], 'offer') then
+  redis.call('DEL', KEYS[5])
 end
 local version = redis.call('INCR', KEYS[2])
 redis.call('PUBLISH', channel, cjson.encode({ version = version, kind = 'sold', seats = seats }))

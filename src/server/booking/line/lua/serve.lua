@@ -5,7 +5,8 @@
 -- announced them are announced here first, since their seats are part of what is offered.
 --
 -- KEYS[1] sold set   KEYS[2] sold-loaded flag   KEYS[3] version   KEYS[4] expiry index
--- KEYS[5] waiting line   KEYS[6] line party sizes   KEYS[7] version the line was served at
+-- KEYS[5] waiting line   KEYS[6] line party sizes   KEYS[7] line-served flag (set here; the
+-- scripts that free seats delete it)
 -- KEYS[8..] every seat's hold key, in layout order
 -- ARGV[1] event channel   ARGV[2] offer TTL (ms)   ARGV[3] extensions (an offer gets none)
 -- ARGV[4] holder key base (the holder keys of whoever is offered seats: see keys.rs)
@@ -25,7 +26,7 @@ for i = 1, n do
 end
 
 local function done(offers, expires)
-  redis.call('SET', KEYS[7], redis.call('GET', KEYS[3]) or '0')
+  redis.call('SET', KEYS[7], '1')
   return {'ok', tostring(offers), expires and tostring(expires) or ''}
 end
 
