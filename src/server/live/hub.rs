@@ -28,7 +28,10 @@ pub struct Event {
     /// A `held` event that is a waiting-line offer to `holder`.
     #[serde(default)]
     pub offer: bool,
-    /// A `line` event: the sessions that joined, left or were served.
+    /// A `line` event: `joined` (at the back) or `left` (left or served)...
+    #[serde(default)]
+    pub change: Option<String>,
+    /// ...and the sessions concerned.
     #[serde(default)]
     pub sessions: Vec<String>,
 }

@@ -6,8 +6,9 @@
 //! lost Redis connection, a `resync` from the client) is answered with a fresh snapshot.
 //!
 //! The waiting line rides on the same feed: `line` events (no version) make every socket whose
-//! session is or was in line look up its own position and send it if it moved, and a `held`
-//! event that is an offer to this socket's session is followed by an `offer` message.
+//! place they may move (its own join, or anyone leaving or being served while it waits) look
+//! its position up in Redis and send it if it moved, and a `held` event that is an offer to
+//! this socket's session is followed by an `offer` message.
 
 use std::time::{Duration, Instant};
 
@@ -101,7 +102,11 @@ async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionI
         let outgoing = tokio::select! {
             received = feed.receiver.recv() => match received {
                 Ok(Feed::Event(event)) if event.kind == "line" => {
-                    if place.is_none() && !event.sessions.contains(&session) {
+                    // Only this session's own join, or someone leaving the line while this
+                    // session waits in it, can move its place.
+                    let concerned = event.sessions.contains(&session)
+                        || (place.is_some() && event.change.as_deref() != Some("joined"));
+                    if !concerned {
                         continue;
                     }
                     match state.line.place(showtime.id, &session).await {

@@ -38,5 +38,7 @@ local number = redis.call('INCR', KEYS[5])
 redis.call('ZADD', KEYS[3], number, session)
 redis.call('HSET', KEYS[4], session, party)
 -- Line events change no seat, so they carry no version of their own.
-redis.call('PUBLISH', channel, cjson.encode({ version = 0, kind = 'line', sessions = { session } }))
+redis.call('PUBLISH', channel, cjson.encode({
+  version = 0, kind = 'line', change = 'joined', sessions = { session },
+}))
 return {'ok', tostring(length + 1)}

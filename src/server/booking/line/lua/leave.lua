@@ -9,5 +9,7 @@ if redis.call('ZREM', KEYS[1], session) == 0 then
   return 0
 end
 redis.call('HDEL', KEYS[2], session)
-redis.call('PUBLISH', ARGV[2], cjson.encode({ version = 0, kind = 'line', sessions = { session } }))
+redis.call('PUBLISH', ARGV[2], cjson.encode({
+  version = 0, kind = 'line', change = 'left', sessions = { session },
+}))
 return 1

@@ -126,5 +126,7 @@ end
 if #served == 0 then
   return done(0)
 end
-redis.call('PUBLISH', channel, cjson.encode({ version = 0, kind = 'line', sessions = served }))
+redis.call('PUBLISH', channel, cjson.encode({
+  version = 0, kind = 'line', change = 'left', sessions = served,
+}))
 return done(#served, expires)
