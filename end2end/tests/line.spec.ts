@@ -58,6 +58,7 @@ test('freed seats go to the head of the line, and everyone sees their place move
     await expect(b.getByTestId('offer-time-left')).toHaveText(/^(2:00|1:[45]\d)$/);
     await expect(seat(b, 'B', 3)).toHaveAttribute('data-state', 'mine');
     await expect(b.getByTestId('line-position')).toHaveCount(0);
+    await expect(b.getByTestId('hold-timer')).toHaveCount(0);
     // To everyone else the offered seats are simply taken; C moves up.
     await expect(seat(c, 'B', 3)).toHaveAttribute('data-state', 'held');
     await expect(seat(a, 'B', 4)).toHaveAttribute('data-state', 'held');

@@ -65,7 +65,8 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
         });
     };
     view! {
-        <Show when=move || left_ms.get().is_some()>
+        // An offer from the waiting line shows its own countdown, in its panel.
+        <Show when=move || left_ms.get().is_some() && !booking.offer.get()>
             <div class="hold-timer" class:warning=warning role="timer" data-testid="hold-timer">
                 <span>"Seats held for "</span>
                 <strong data-testid="hold-time-left">{label}</strong>
