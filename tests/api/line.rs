@@ -157,7 +157,7 @@ async fn released_and_expired_seats_go_to_the_line_first() {
 
 #[tokio::test]
 async fn a_lapsed_offer_passes_to_the_next_in_line() {
-    let app = spawn_app_with(&[("OFFER_TTL_SECS", "1")]).await;
+    let app = spawn_app_with(&[("OFFER_TTL_SECS", "2")]).await;
     let (showtime, seats, owner) = full_house(&app).await;
     let (b, c) = (app.session(), app.session());
     assert_eq!(b.join(showtime, 1).await.0, 200);
@@ -279,7 +279,7 @@ async fn an_accepted_offer_is_bought_through_the_normal_checkout_and_nobody_else
 async fn a_hold_that_lapsed_unannounced_still_goes_to_the_line_first() {
     // The sweeper runs once at start and then not for a minute: the lapse below stays
     // unannounced, and only the hold script's own check stands between it and a walk-in.
-    let app = spawn_app_with(&[("HOLD_TTL_SECS", "2"), ("SWEEP_INTERVAL_MS", "60000")]).await;
+    let app = spawn_app_with(&[("HOLD_TTL_SECS", "3"), ("SWEEP_INTERVAL_MS", "60000")]).await;
     let (showtime, _) = app.showtime_in("Screening Room").await;
     let seats: Vec<i64> = app.seats_of(showtime).await.iter().map(|s| s.0).collect();
     let (owner, brief, pair, walk_in) =
@@ -292,7 +292,7 @@ async fn a_hold_that_lapsed_unannounced_still_goes_to_the_line_first() {
     assert_eq!(owner.release(showtime, &[seats[0]]).await.0, 200);
     assert!(pair.offered(showtime).await.is_empty());
 
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
     // The brief hold has lapsed: with it, two seats are free, which the pair gets, even
     // though the walk-in asked for one of them first.
     assert_eq!(
