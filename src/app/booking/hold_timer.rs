@@ -50,18 +50,11 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
     let label = move || clock(left_ms.get().unwrap_or(0));
     let extending = RwSignal::new(false);
     let extend = move |_| {
-        extending.set(true);
-        leptos::task::spawn_local(async move {
-            match extend_hold(booking.showtime_id).await {
-                Ok(hold) => {
-                    booking.apply_hold(Some(hold));
-                    booking
-                        .notice
-                        .set(Some(Notice::Info("Your hold was extended.".into())));
-                }
-                Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
-            }
-            extending.set(false);
+        booking.act(extending, extend_hold(booking.showtime_id), move |hold| {
+            booking.apply_hold(Some(hold));
+            booking
+                .notice
+                .set(Some(Notice::Info("Your hold was extended.".into())));
         });
     };
     view! {

@@ -108,6 +108,25 @@ impl BookingState {
         })
     }
 
+    /// Runs a server call for a button: `busy` while it runs, `done` with its answer, or its
+    /// error shown as the booking notice.
+    pub fn act<T: 'static>(
+        &self,
+        busy: RwSignal<bool>,
+        call: impl Future<Output = Result<T, AppError>> + 'static,
+        done: impl FnOnce(T) + 'static,
+    ) {
+        let notice = self.notice;
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(answer) => done(answer),
+                Err(error) => notice.set(Some(Notice::Error(error.to_string()))),
+            }
+            busy.set(false);
+        });
+    }
+
     /// The waiting line offers this person seats: they are already `mine` (the delta before
     /// the offer said so); show them as an offer with its own deadline.
     pub fn apply_offer(&self, seat_ids: &[i64], expires_in_ms: i64) {

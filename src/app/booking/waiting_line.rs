@@ -39,18 +39,11 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
     };
     let busy = RwSignal::new(false);
     let decline = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match decline_offer(booking.showtime_id).await {
-                Ok(hold) => {
-                    booking.apply_hold(Some(hold));
-                    booking.notice.set(Some(Notice::Info(
-                        "You declined the seats; they went to the next person in line.".into(),
-                    )));
-                }
-                Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
-            }
-            busy.set(false);
+        booking.act(busy, decline_offer(booking.showtime_id), move |hold| {
+            booking.apply_hold(Some(hold));
+            booking.notice.set(Some(Notice::Info(
+                "You declined the seats; they went to the next person in line.".into(),
+            )));
         });
     };
     view! {
@@ -74,18 +67,11 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
 fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
     let busy = RwSignal::new(false);
     let leave = move |_| {
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match leave_line(booking.showtime_id).await {
-                Ok(()) => {
-                    booking.line.set(None);
-                    booking
-                        .notice
-                        .set(Some(Notice::Info("You left the waiting line.".into())));
-                }
-                Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
-            }
-            busy.set(false);
+        booking.act(busy, leave_line(booking.showtime_id), move |()| {
+            booking.line.set(None);
+            booking
+                .notice
+                .set(Some(Notice::Info("You left the waiting line.".into())));
         });
     };
     let seats = if party == 1 {
@@ -128,22 +114,18 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
             .unwrap_or_else(smallest)
     };
     let join = move |_| {
-        let party = chosen();
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match join_line(booking.showtime_id, party).await {
-                Ok(place) => {
-                    // The live feed may have been faster: with a newer place, or with an
-                    // offer that already took this person out of line. It wins.
-                    if booking.line.get_untracked().is_none() && !booking.offer.get_untracked() {
-                        booking.line.set(Some(place));
-                    }
-                    booking.notice.set(None);
+        booking.act(
+            busy,
+            join_line(booking.showtime_id, chosen()),
+            move |place| {
+                // The live feed may have been faster: with a newer place, or with an offer that
+                // already took this person out of line. It wins.
+                if booking.line.get_untracked().is_none() && !booking.offer.get_untracked() {
+                    booking.line.set(Some(place));
                 }
-                Err(error) => booking.notice.set(Some(Notice::Error(error.to_string()))),
-            }
-            busy.set(false);
-        });
+                booking.notice.set(None);
+            },
+        );
     };
     let options = move || {
         (smallest()..=booking.max_party)

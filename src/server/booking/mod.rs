@@ -20,17 +20,43 @@ pub mod purchase;
 pub mod showtimes;
 pub mod sweeper;
 
+use std::sync::Arc;
+
 use self::holds::HoldAttempt;
+use self::showtimes::ShowtimeInfo;
 use crate::app::booking::{
     HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
 };
 use crate::app::error::AppError;
+use crate::server::session::SessionId;
 use crate::server::{AppState, session};
 
+/// Who is calling about which showtime: what most booking functions start from.
+struct Call {
+    state: AppState,
+    session: SessionId,
+    showtime: Arc<ShowtimeInfo>,
+}
+
+impl Call {
+    async fn about(showtime_id: i64) -> Result<Self, AppError> {
+        let state = AppState::current()?;
+        let session = session::current()?;
+        let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+        Ok(Self {
+            state,
+            session,
+            showtime,
+        })
+    }
+}
+
 pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    let Call {
+        state,
+        session,
+        showtime,
+    } = Call::about(showtime_id).await?;
     state
         .holds
         .snapshot(&state.db, &showtime, session.as_str())
@@ -76,21 +102,29 @@ pub async fn release_seats(
     showtime_id: i64,
     seat_ids: Option<Vec<i64>>,
 ) -> Result<HoldStatus, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
+    let call = Call::about(showtime_id).await?;
     let seats = match seat_ids {
         Some(ids) => {
             let seats =
-                seat_selection(&ids, showtime.seat_ids.len()).map_err(AppError::bad_input)?;
-            showtime.check_seats(&seats)?;
+                seat_selection(&ids, call.showtime.seat_ids.len()).map_err(AppError::bad_input)?;
+            call.showtime.check_seats(&seats)?;
             Some(seats)
         }
         None => None,
     };
+    release(call, seats.as_deref()).await
+}
+
+/// Releases the caller's `seats` (all with `None`) and serves the waiting line with them.
+async fn release(call: Call, seats: Option<&[i64]>) -> Result<HoldStatus, AppError> {
+    let Call {
+        state,
+        session,
+        showtime,
+    } = call;
     let released = state
         .holds
-        .release(&showtime, session.as_str(), seats.as_deref())
+        .release(&showtime, session.as_str(), seats)
         .await?;
     if released.line_waiting
         && let Err(error) = state.line.serve(&state.db, &showtime).await
@@ -106,55 +140,55 @@ pub async fn release_seats(
 
 /// Joins the showtime's waiting line for `party` seats.
 pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    if showtime.has_started() {
+    let call = Call::about(showtime_id).await?;
+    if call.showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
-    state
+    call.state
         .line
-        .join(&state.db, &showtime, session.as_str(), party)
+        .join(&call.state.db, &call.showtime, call.session.as_str(), party)
         .await
 }
 
 /// Leaves the showtime's waiting line (nothing happens if the caller is not in it).
 pub async fn leave_line(showtime_id: i64) -> Result<(), AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    state.line.leave(showtime.id, session.as_str()).await?;
+    let call = Call::about(showtime_id).await?;
+    call.state
+        .line
+        .leave(call.showtime.id, call.session.as_str())
+        .await?;
     Ok(())
 }
 
 /// The caller's place in the showtime's waiting line, if any.
 pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    state.line.place(showtime.id, session.as_str()).await
+    let call = Call::about(showtime_id).await?;
+    call.state
+        .line
+        .place(call.showtime.id, call.session.as_str())
+        .await
 }
 
 /// Declines the seats the waiting line offered the caller: they go to the next in line.
 pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    let view = state
+    let call = Call::about(showtime_id).await?;
+    if !call
+        .state
         .holds
-        .snapshot(&state.db, &showtime, session.as_str())
-        .await?;
-    if !view.offer {
+        .is_offer(call.showtime.id, call.session.as_str())
+        .await?
+    {
         return Err(AppError::not_found("offer"));
     }
-    release_seats(showtime_id, None).await
+    release(call, None).await
 }
 
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    state.holds.extend(showtime.id, session.as_str()).await
+    let call = Call::about(showtime_id).await?;
+    call.state
+        .holds
+        .extend(call.showtime.id, call.session.as_str())
+        .await
 }
 
 pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {

@@ -114,13 +114,17 @@ pub struct HoldEngine {
     scripts: Arc<Scripts>,
 }
 
-fn ms(d: Duration) -> u64 {
+/// Milliseconds, as the scripts take them.
+pub(in crate::server::booking) fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-fn num<T: std::str::FromStr>(value: Option<&String>) -> Result<T, AppError> {
+/// A number in a script's reply (a malformed one is our bug: logged, answered as internal).
+pub(in crate::server::booking) fn num<T: std::str::FromStr>(
+    value: Option<&String>,
+) -> Result<T, AppError> {
     value.and_then(|v| v.parse().ok()).ok_or_else(|| {
-        tracing::error!(?value, "malformed reply from a hold script");
+        tracing::error!(?value, "malformed reply from a Redis script");
         AppError::Internal
     })
 }
@@ -174,6 +178,15 @@ impl HoldEngine {
             version,
         }
     }
+    /// Whether `session`'s hold is seats the waiting line offered it.
+    pub async fn is_offer(&self, showtime: i64, session: &str) -> Result<bool, AppError> {
+        let offer: Option<String> = self
+            .redis()
+            .hget(self.keys(showtime).holder(session), "offer")
+            .await?;
+        Ok(offer.is_some())
+    }
+
     /// The seats of `session`'s hold.
     pub async fn held_by(&self, showtime: i64, session: &str) -> Result<Vec<i64>, AppError> {
         let members: Vec<i64> = self
@@ -229,7 +242,8 @@ impl HoldEngine {
     }
 }
 
-fn unexpected(reply: &[String]) -> AppError {
-    tracing::error!(?reply, "unexpected reply from a hold script");
+/// A script answered something it never answers (our bug: logged, answered as internal).
+pub(in crate::server::booking) fn unexpected(reply: &[String]) -> AppError {
+    tracing::error!(?reply, "unexpected reply from a Redis script");
     AppError::Internal
 }

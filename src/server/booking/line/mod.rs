@@ -24,7 +24,7 @@ use redis::Script;
 use sqlx::PgPool;
 use std::sync::Arc;
 
-use super::holds::HoldEngine;
+use super::holds::{HoldEngine, ms, num, unexpected};
 use super::showtimes::ShowtimeInfo;
 use crate::app::booking::LinePlace;
 use crate::app::error::AppError;
@@ -64,13 +64,6 @@ pub struct WaitingLine {
     holds: HoldEngine,
     rules: LineRules,
     scripts: Arc<Scripts>,
-}
-
-fn count(value: Option<&String>) -> Result<u32, AppError> {
-    value.and_then(|v| v.parse().ok()).ok_or_else(|| {
-        tracing::error!(?value, "malformed reply from a waiting-line script");
-        AppError::Internal
-    })
 }
 
 impl WaitingLine {
@@ -131,15 +124,15 @@ impl WaitingLine {
         match reply.first().map(String::as_str) {
             Some("ok") => Ok(LinePlace {
                 showtime_id: showtime.id,
-                position: count(reply.get(1))?,
+                position: num(reply.get(1))?,
                 party,
             }),
             Some("already") => Err(AppError::AlreadyInLine {
-                position: count(reply.get(1))?,
+                position: num(reply.get(1))?,
             }),
             Some("holding") => Err(AppError::HoldingSeats),
             Some("available") => Err(AppError::SeatsAvailable {
-                available: count(reply.get(1))?,
+                available: num(reply.get(1))?,
             }),
             Some("full") => Err(AppError::LineFull {
                 max: self.rules.max_length,
@@ -199,7 +192,7 @@ impl WaitingLine {
             .key(keys.line_party())
             .key(keys.line_served())
             .arg(keys.channel())
-            .arg(u64::try_from(self.rules.offer_ttl.as_millis()).unwrap_or(u64::MAX))
+            .arg(ms(self.rules.offer_ttl))
             .arg(self.rules.max_extensions)
             .arg(keys.holder_base());
         for &seat in &showtime.seat_ids {
@@ -213,7 +206,7 @@ impl WaitingLine {
         if reply.first().map(String::as_str) != Some("ok") {
             return Err(unexpected(&reply));
         }
-        let offers = count(reply.get(1))?;
+        let offers = num(reply.get(1))?;
         if let Some(expires_at) = reply.get(2).and_then(|e| e.parse::<i64>().ok()) {
             // Offers lapse like holds: the sweeper announces them and serves the line again.
             self.holds.schedule_sweep(showtime.id, expires_at).await?;
@@ -221,9 +214,4 @@ impl WaitingLine {
         }
         Ok(offers)
     }
-}
-
-fn unexpected(reply: &[String]) -> AppError {
-    tracing::error!(?reply, "unexpected reply from a waiting-line script");
-    AppError::Internal
 }
