@@ -11,7 +11,9 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::Settings;
-use super::booking::holds::HoldEngine;
+use super::booking::holds::{HoldEngine, HoldRules};
+use super::booking::idempotency::Idempotency;
+use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
@@ -29,6 +31,8 @@ pub struct AppState {
     pub holds: HoldEngine,
     /// The waiting lines of full showtimes (offers are holds of the engine above).
     pub line: WaitingLine,
+    /// Purchase keys: one order per key, one attempt at a time.
+    pub idempotency: Idempotency,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
     pub payments: Arc<dyn PaymentGateway>,
@@ -51,12 +55,19 @@ impl AppState {
             redis::Client::open(settings.redis_url.as_str())?,
             settings.live_buffer,
         );
+        let keyspace = Keyspace::new(&settings.redis_prefix);
         let holds = HoldEngine::new(
             redis.clone(),
-            &settings.redis_prefix,
-            super::booking::holds::HoldRules::from_settings(&settings),
+            keyspace.clone(),
+            HoldRules::from_settings(&settings),
         );
-        let line = WaitingLine::new(holds.clone(), LineRules::from_settings(&settings));
+        let line = WaitingLine::new(
+            redis.clone(),
+            keyspace.clone(),
+            holds.clone(),
+            LineRules::from_settings(&settings),
+        );
+        let idempotency = Idempotency::new(redis.clone(), keyspace);
         Ok(Self {
             leptos_options,
             db,
@@ -64,6 +75,7 @@ impl AppState {
             settings: Arc::new(settings),
             holds,
             line,
+            idempotency,
             showtimes: ShowtimeCache::default(),
             payments,
             live,

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use marquee::server::booking::keys::{Keyspace, ShowtimeKeys};
 use marquee::server::booking::payment::TestGateway;
 use marquee::server::{AppState, Application, Settings};
 use serde_json::{Value, json};
@@ -20,6 +21,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The Redis key names of a showtime of this app (its own prefix).
+    pub fn keys(&self, showtime: i64) -> ShowtimeKeys {
+        Keyspace::new(&self.prefix).showtime(showtime)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -118,7 +124,7 @@ impl TestApp {
     pub async fn redis_sold(&self, showtime: i64) -> Vec<i64> {
         let mut redis = self.redis.clone();
         let mut sold: Vec<i64> = redis::cmd("SMEMBERS")
-            .arg(format!("{}:{{st:{showtime}}}:sold", self.prefix))
+            .arg(self.keys(showtime).sold())
             .query_async(&mut redis)
             .await
             .unwrap();

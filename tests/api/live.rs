@@ -169,9 +169,9 @@ async fn a_lost_event_turns_into_a_fresh_snapshot() {
     // A change whose event never arrives (Redis pub/sub is at-most-once): the seat is held,
     // the version moves, nothing is published.
     let mut redis = app.redis.clone();
-    let base = format!("{}:{{st:{showtime}}}", app.prefix);
+    let keys = app.keys(showtime);
     let _: () = redis::cmd("SET")
-        .arg(format!("{base}:hold:{}", seats[7].0))
+        .arg(keys.seat(seats[7].0))
         .arg("someone-else")
         .arg("EX")
         .arg(300)
@@ -179,7 +179,7 @@ async fn a_lost_event_turns_into_a_fresh_snapshot() {
         .await
         .unwrap();
     let _: i64 = redis::cmd("INCR")
-        .arg(format!("{base}:version"))
+        .arg(keys.version())
         .query_async(&mut redis)
         .await
         .unwrap();

@@ -2,10 +2,12 @@
 //!
 //! Every key of a showtime carries the hash tag `{st:<id>}`, so on Redis Cluster all of them
 //! live in one slot and one Lua script may touch them all. Scripts receive every key they
-//! touch in `KEYS` (never building names themselves), as Redis requires, with one exception:
-//! the waiting line's `serve` script decides inside Redis who gets an offer, so it cannot be
-//! told that person's holder keys in advance; it builds them from [`ShowtimeKeys::holder_base`],
-//! which carries the same hash tag (same slot) as every key it was given.
+//! touch in `KEYS` (never building names themselves), as Redis and a Redis Cluster proxy
+//! require: even the waiting line's `serve` script, which decides inside Redis who gets an
+//! offer, is given the holder keys of everyone in line (see `line/lua/serve.lua`).
+//!
+//! A [`Keyspace`] is the deployment's prefix; each service that owns keys gets one and
+//! builds its names from it, so no other module formats a key.
 //!
 //! | key | type | holds |
 //! |---|---|---|
@@ -23,6 +25,36 @@
 //! | `<p>:{st:S}:line:served` | string | present once the line has been served since seats were last freed |
 //! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
+
+use std::sync::Arc;
+
+/// Every Redis key of one deployment starts with its prefix (tests give each app its own).
+#[derive(Debug, Clone)]
+pub struct Keyspace {
+    prefix: Arc<str>,
+}
+
+impl Keyspace {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn showtime(&self, showtime: i64) -> ShowtimeKeys {
+        ShowtimeKeys::new(&self.prefix, showtime)
+    }
+
+    /// Showtime → when the sweeper should next look at it.
+    pub fn sweep_index(&self) -> String {
+        format!("{}:sweep", self.prefix)
+    }
+
+    /// A purchase in progress under an idempotency key.
+    pub fn idempotency(&self, key: &str) -> String {
+        format!("{}:idem:{key}", self.prefix)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct ShowtimeKeys {
@@ -42,11 +74,6 @@ impl ShowtimeKeys {
 
     pub fn holder(&self, session: &str) -> String {
         format!("{}:holder:{session}", self.base)
-    }
-
-    /// What `holder` and `holder_seats` append the session (and `:seats`) to.
-    pub fn holder_base(&self) -> String {
-        format!("{}:holder:", self.base)
     }
 
     pub fn holder_seats(&self, session: &str) -> String {
@@ -90,21 +117,13 @@ impl ShowtimeKeys {
     }
 }
 
-pub fn sweep_index(prefix: &str) -> String {
-    format!("{prefix}:sweep")
-}
-
-pub fn idempotency(prefix: &str, key: &str) -> String {
-    format!("{prefix}:idem:{key}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_showtime_key_shares_one_hash_tag() {
-        let keys = ShowtimeKeys::new("mq", 42);
+        let keys = Keyspace::new("mq").showtime(42);
         for key in [
             keys.seat(7),
             keys.holder("abc"),
@@ -121,7 +140,6 @@ mod tests {
             let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
             assert_eq!(tag, "st:42", "{key}");
         }
-        assert_eq!(keys.holder("abc"), keys.holder_base() + "abc");
-        assert_eq!(keys.holder_seats("abc"), keys.holder_base() + "abc:seats");
+        assert_eq!(keys.holder_seats("abc"), keys.holder("abc") + ":seats");
     }
 }

@@ -5,18 +5,22 @@
 //! - [`holds`]: the Redis hold engine and its Lua scripts (the active-reservation service);
 //! - [`line`]: the waiting line and its offers (the waiting-users service);
 //! - [`keys`]: the Redis key names of a showtime, shared by the two;
-//! - [`purchase`]: checkout, payment and the Postgres fence;
+//! - [`script`]: how both call their Lua scripts (typed contracts, the shared Lua prelude);
+//! - [`purchase`]: checkout as a pipeline (reserve → charge → record → settle);
+//! - [`idempotency`]: one order per purchase key, and one attempt at a time;
 //! - [`orders`]: orders and tickets in Postgres;
 //! - [`payment`]: the payment gateway trait and the test gateway;
 //! - [`showtimes`]: the cached seats and prices of a showtime;
 //! - [`sweeper`]: the task that announces expired holds and serves the line with their seats.
 
 pub mod holds;
+pub mod idempotency;
 pub mod keys;
 pub mod line;
 pub mod orders;
 pub mod payment;
 pub mod purchase;
+pub mod script;
 pub mod showtimes;
 pub mod sweeper;
 
@@ -32,13 +36,13 @@ use crate::server::session::SessionId;
 use crate::server::{AppState, session};
 
 /// Who is calling about which showtime: what most booking functions start from.
-struct Call {
+struct Caller {
     state: AppState,
     session: SessionId,
     showtime: Arc<ShowtimeInfo>,
 }
 
-impl Call {
+impl Caller {
     async fn about(showtime_id: i64) -> Result<Self, AppError> {
         let state = AppState::current()?;
         let session = session::current()?;
@@ -52,11 +56,11 @@ impl Call {
 }
 
 pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
-    let Call {
+    let Caller {
         state,
         session,
         showtime,
-    } = Call::about(showtime_id).await?;
+    } = Caller::about(showtime_id).await?;
     state
         .holds
         .snapshot(&state.db, &showtime, session.as_str())
@@ -102,7 +106,7 @@ pub async fn release_seats(
     showtime_id: i64,
     seat_ids: Option<Vec<i64>>,
 ) -> Result<HoldStatus, AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     let seats = match seat_ids {
         Some(ids) => {
             let seats =
@@ -116,8 +120,8 @@ pub async fn release_seats(
 }
 
 /// Releases the caller's `seats` (all with `None`) and serves the waiting line with them.
-async fn release(call: Call, seats: Option<&[i64]>) -> Result<HoldStatus, AppError> {
-    let Call {
+async fn release(call: Caller, seats: Option<&[i64]>) -> Result<HoldStatus, AppError> {
+    let Caller {
         state,
         session,
         showtime,
@@ -140,7 +144,7 @@ async fn release(call: Call, seats: Option<&[i64]>) -> Result<HoldStatus, AppErr
 
 /// Joins the showtime's waiting line for `party` seats.
 pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     if call.showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
@@ -152,7 +156,7 @@ pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppErr
 
 /// Leaves the showtime's waiting line (nothing happens if the caller is not in it).
 pub async fn leave_line(showtime_id: i64) -> Result<(), AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     call.state
         .line
         .leave(call.showtime.id, call.session.as_str())
@@ -162,7 +166,7 @@ pub async fn leave_line(showtime_id: i64) -> Result<(), AppError> {
 
 /// The caller's place in the showtime's waiting line, if any.
 pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     call.state
         .line
         .place(call.showtime.id, call.session.as_str())
@@ -171,7 +175,7 @@ pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError>
 
 /// Declines the seats the waiting line offered the caller: they go to the next in line.
 pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     if !call
         .state
         .holds
@@ -184,7 +188,7 @@ pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
 }
 
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let call = Call::about(showtime_id).await?;
+    let call = Caller::about(showtime_id).await?;
     call.state
         .holds
         .extend(call.showtime.id, call.session.as_str())

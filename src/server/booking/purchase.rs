@@ -1,34 +1,72 @@
 //! Checkout: turning a hold into tickets, so that a seat can never be sold twice.
 //!
-//! 1. Idempotency: a purchase key seen before returns its order (same request) or is refused
-//!    (different request); a key in flight makes a concurrent retry wait for its result.
-//! 2. Redis, atomically: the buyer holds exactly these seats and none is sold; the hold is
-//!    stretched to cover the payment.
-//! 3. Payment through the [`PaymentGateway`]. A decline leaves the hold in place.
-//! 4. Postgres, one transaction: the order and its tickets. `UNIQUE (showtime_id, seat_id)` is
-//!    the final fence: if Redis was wrong (lost data, a hold forced past it), the insert fails,
-//!    the charge is refunded, Redis is corrected, and the buyer hears "seat taken".
-//! 5. Redis: the seats are sold, their holds dropped, every viewer told.
+//! A request is first parsed into a [`Purchase`] (every field validated) and checked against
+//! its idempotency key (see [`idempotency`](super::idempotency): a key seen before returns its
+//! order; a key in flight makes a concurrent retry wait). Then four steps, in this order:
+//! 1. [`reserve`]: Redis, atomically: the buyer holds exactly these seats and none is sold;
+//!    the hold is stretched to cover the payment.
+//! 2. [`charge`]: payment through the [`PaymentGateway`](super::payment::PaymentGateway).
+//!    A decline leaves the hold in place.
+//! 3. [`record`]: Postgres, one transaction: the order and its tickets. `UNIQUE (showtime_id,
+//!    seat_id)` is the final fence: if Redis was wrong (lost data, a hold forced past it), the
+//!    insert fails, the charge is refunded, Redis is corrected, and the buyer hears "seat
+//!    taken".
+//! 4. [`settle`]: Redis: the seats are sold, their holds dropped, every viewer told.
 
-use std::time::Duration;
+use std::sync::Arc;
 
-use redis::AsyncCommands;
-use sha2::{Digest, Sha256};
-
-use super::holds::CheckoutRefusal;
-use super::keys::idempotency;
+use super::idempotency::{Attempt, PurchaseClaim, fingerprint};
 use super::orders::{self, InsertOutcome, NewOrder};
-use super::payment::{ChargeRequest, PaymentError};
+use super::payment::{Charge, ChargeRequest, PaymentError};
+use super::showtimes::ShowtimeInfo;
 use crate::app::booking::{
     BuyerName, CardNumber, Email, IdempotencyKey, OrderView, PurchaseRequest, seat_selection,
 };
 use crate::app::error::AppError;
 use crate::server::AppState;
 
-/// How long a purchase may hold its idempotency key before another attempt may take over.
-const IN_FLIGHT_TTL: Duration = Duration::from_secs(60);
-/// How long a concurrent retry waits for the first attempt to finish.
-const RETRY_WAIT: Duration = Duration::from_secs(15);
+/// A purchase request whose every field is valid.
+#[derive(Debug)]
+pub struct Purchase {
+    pub showtime_id: i64,
+    /// Distinct, sorted.
+    pub seats: Vec<i64>,
+    pub name: BuyerName,
+    pub email: Email,
+    pub card: CardNumber,
+    pub claim: PurchaseClaim,
+}
+
+impl Purchase {
+    pub fn parse(
+        session: &str,
+        request: &PurchaseRequest,
+        max_seats: usize,
+    ) -> Result<Self, AppError> {
+        let name = BuyerName::parse(&request.name).map_err(AppError::bad_input)?;
+        let email = Email::parse(&request.email).map_err(AppError::bad_input)?;
+        let card = CardNumber::parse(&request.card_number).map_err(AppError::bad_input)?;
+        let key = IdempotencyKey::parse(&request.idempotency_key).map_err(AppError::bad_input)?;
+        let seats = seat_selection(&request.seat_ids, max_seats).map_err(AppError::bad_input)?;
+        let fingerprint = fingerprint(request.showtime_id, &seats, &name, &email, &card);
+        Ok(Self {
+            showtime_id: request.showtime_id,
+            seats,
+            name,
+            email,
+            card,
+            claim: PurchaseClaim {
+                session: session.to_owned(),
+                key,
+                fingerprint,
+            },
+        })
+    }
+
+    fn session(&self) -> &str {
+        &self.claim.session
+    }
+}
 
 #[tracing::instrument(skip(state, request), fields(showtime = request.showtime_id))]
 pub async fn purchase(
@@ -36,106 +74,65 @@ pub async fn purchase(
     session: &str,
     request: PurchaseRequest,
 ) -> Result<OrderView, AppError> {
-    let name = BuyerName::parse(&request.name).map_err(AppError::bad_input)?;
-    let email = Email::parse(&request.email).map_err(AppError::bad_input)?;
-    let card = CardNumber::parse(&request.card_number).map_err(AppError::bad_input)?;
-    let key = IdempotencyKey::parse(&request.idempotency_key).map_err(AppError::bad_input)?;
     let max = state.holds.rules().max_seats as usize;
-    let seats = seat_selection(&request.seat_ids, max).map_err(AppError::bad_input)?;
-    let fingerprint = fingerprint(request.showtime_id, &seats, &name, &email, &card);
-
-    if let Some(order) = replay(state, session, key.as_str(), &fingerprint).await? {
-        return Ok(order);
-    }
-
-    // Only one attempt per key at a time: a double-clicked "Pay" must not charge twice.
-    let lock = idempotency(state.holds.prefix(), key.as_str());
-    let acquired: bool = redis::cmd("SET")
-        .arg(&lock)
-        .arg(session)
-        .arg("NX")
-        .arg("PX")
-        .arg(IN_FLIGHT_TTL.as_millis() as u64)
-        .query_async::<Option<String>>(&mut state.holds.redis())
+    let purchase = Purchase::parse(session, &request, max)?;
+    let in_flight = match state
+        .idempotency
+        .begin(&state.db, &state.showtimes, &purchase.claim)
         .await?
-        .is_some();
-    if !acquired {
-        return wait_for_first_attempt(state, session, key.as_str(), &fingerprint).await;
-    }
-    let result = checkout(
-        state,
-        session,
-        request.showtime_id,
-        &seats,
-        &name,
-        &email,
-        &card,
-        &key,
-        &fingerprint,
-    )
-    .await;
-    let _: Result<(), _> = state.holds.redis().del(&lock).await;
+    {
+        Attempt::Done(order) => return Ok(order),
+        Attempt::Run(in_flight) => in_flight,
+    };
+    let result = checkout(state, &purchase).await;
+    in_flight.finish().await;
     result
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn checkout(
-    state: &AppState,
-    session: &str,
-    showtime_id: i64,
-    seats: &[i64],
-    name: &BuyerName,
-    email: &Email,
-    card: &CardNumber,
-    key: &IdempotencyKey,
-    fingerprint: &str,
-) -> Result<OrderView, AppError> {
-    // A concurrent attempt may have finished between our first look and taking the lock.
-    if let Some(order) = replay(state, session, key.as_str(), fingerprint).await? {
-        return Ok(order);
-    }
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
-    showtime.check_seats(seats)?;
+/// The four steps, once the purchase is known to be new and this attempt the only one.
+async fn checkout(state: &AppState, purchase: &Purchase) -> Result<OrderView, AppError> {
+    let showtime = reserve(state, purchase).await?;
+    let charge = charge(state, purchase, &showtime).await?;
+    let code = match record(state, purchase, &showtime, &charge).await? {
+        Recorded::Order(code) => code,
+        Recorded::Replayed(order) => return Ok(*order),
+    };
+    settle(state, purchase, &showtime).await;
+    orders::view(&state.db, &state.showtimes, &code)
+        .await?
+        .ok_or(AppError::Internal)
+}
+
+/// Step 1: the showtime is on sale and the buyer's hold is exactly these seats, now lasting
+/// long enough for the payment.
+async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Arc<ShowtimeInfo>, AppError> {
+    let showtime = state.showtimes.get(&state.db, purchase.showtime_id).await?;
+    showtime.check_seats(&purchase.seats)?;
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
-
-    match state
+    state
         .holds
-        .begin_checkout(showtime.id, session, seats)
-        .await?
-    {
-        Ok(()) => {}
-        Err(CheckoutRefusal::Sold(ids)) => {
-            return Err(AppError::SeatTaken {
-                seats: showtime.names(&ids),
-            });
-        }
-        Err(CheckoutRefusal::NotYours(ids)) => {
-            return Err(AppError::NotYourHold {
-                seats: showtime.names(&ids),
-            });
-        }
-        Err(CheckoutRefusal::Expired(ids)) => {
-            return Err(AppError::HoldExpired {
-                seats: showtime.names(&ids),
-            });
-        }
-        Err(CheckoutRefusal::Mismatch) => {
-            return Err(AppError::bad_input(
-                "the seats to buy must be exactly the seats you hold; release the others first",
-            ));
-        }
-    }
+        .begin_checkout(&showtime, purchase.session(), &purchase.seats)
+        .await?;
+    Ok(showtime)
+}
 
-    let charge = state
+/// Step 2: take the money.
+async fn charge(
+    state: &AppState,
+    purchase: &Purchase,
+    showtime: &ShowtimeInfo,
+) -> Result<Charge, AppError> {
+    let request = ChargeRequest {
+        amount_cents: showtime.total_cents(&purchase.seats),
+        card: &purchase.card,
+        idempotency_key: purchase.claim.key.as_str(),
+        description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
+    };
+    state
         .payments
-        .charge(ChargeRequest {
-            amount_cents: showtime.total_cents(seats),
-            card,
-            idempotency_key: key.as_str(),
-            description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
-        })
+        .charge(request)
         .await
         .map_err(|error| match error {
             PaymentError::Declined(message) => AppError::PaymentDeclined { message },
@@ -143,133 +140,79 @@ async fn checkout(
                 tracing::error!(cause, "payment processor unavailable");
                 AppError::Internal
             }
-        })?;
+        })
+}
 
-    let outcome = orders::insert(
-        &state.db,
-        NewOrder {
-            showtime: &showtime,
-            seats,
-            session,
-            name: name.as_str(),
-            email: email.as_str(),
-            card_last4: &card.last4(),
-            idempotency_key: key.as_str(),
-            request_hash: fingerprint,
-        },
-    )
-    .await;
-    let code = match outcome {
-        Ok(InsertOutcome::Created { code }) => code,
-        Ok(InsertOutcome::SeatsTaken(taken)) => {
-            refund(state, &charge).await;
+enum Recorded {
+    /// The order is committed under this code.
+    Order(String),
+    /// A concurrent attempt committed the order under the same key first (this charge was
+    /// refunded): its order is the answer.
+    Replayed(Box<OrderView>),
+}
+
+/// Step 3: the order and its tickets in Postgres, or the charge refunded.
+async fn record(
+    state: &AppState,
+    purchase: &Purchase,
+    showtime: &ShowtimeInfo,
+    charge: &Charge,
+) -> Result<Recorded, AppError> {
+    let order = NewOrder {
+        showtime,
+        seats: &purchase.seats,
+        session: purchase.session(),
+        name: purchase.name.as_str(),
+        email: purchase.email.as_str(),
+        card_last4: &purchase.card.last4(),
+        idempotency_key: purchase.claim.key.as_str(),
+        request_hash: &purchase.claim.fingerprint,
+    };
+    let outcome = orders::insert(&state.db, order).await;
+    if !matches!(outcome, Ok(InsertOutcome::Created { .. })) {
+        refund(state, charge).await;
+    }
+    match outcome? {
+        InsertOutcome::Created { code } => Ok(Recorded::Order(code)),
+        InsertOutcome::SeatsTaken(taken) => {
             tracing::warn!(
                 ?taken,
                 "Postgres refused a sale Redis allowed; correcting Redis"
             );
             // Those seats are sold: tell Redis, which drops the buyer's holds on them.
-            if let Err(error) = state.holds.mark_sold(showtime.id, session, &taken).await {
-                tracing::error!(?error, "could not correct Redis after the fence fired");
-                let _ = state.holds.invalidate_sold(showtime.id).await;
-            }
-            return Err(AppError::SeatTaken {
+            mark_sold(state, showtime.id, purchase.session(), &taken).await;
+            Err(AppError::SeatTaken {
                 seats: showtime.names(&taken),
-            });
+            })
         }
-        Ok(InsertOutcome::DuplicateKey) => {
-            refund(state, &charge).await;
-            return replay(state, session, key.as_str(), fingerprint)
-                .await?
-                .ok_or(AppError::PurchaseInProgress);
-        }
-        Err(error) => {
-            refund(state, &charge).await;
-            return Err(error);
-        }
-    };
-
-    // The order is committed: from here on the seats are sold whatever happens. If Redis
-    // cannot be told now, make it rebuild the sold seats from Postgres before the next hold.
-    if let Err(error) = state.holds.mark_sold(showtime.id, session, seats).await {
-        tracing::error!(
-            ?error,
-            "order committed but Redis not updated; forcing a rebuild"
-        );
-        let _ = state.holds.invalidate_sold(showtime.id).await;
+        InsertOutcome::DuplicateKey => state
+            .idempotency
+            .replay(&state.db, &state.showtimes, &purchase.claim)
+            .await?
+            .map(|order| Recorded::Replayed(Box::new(order)))
+            .ok_or(AppError::PurchaseInProgress),
     }
-    orders::view(&state.db, &state.showtimes, &code)
-        .await?
-        .ok_or(AppError::Internal)
 }
 
-async fn refund(state: &AppState, charge: &super::payment::Charge) {
+/// Step 4: the order is committed, so the seats are sold whatever happens now; tell Redis.
+async fn settle(state: &AppState, purchase: &Purchase, showtime: &ShowtimeInfo) {
+    mark_sold(state, showtime.id, purchase.session(), &purchase.seats).await;
+}
+
+/// Marks seats sold in Redis; if Redis cannot be told now, makes it rebuild the sold seats
+/// from Postgres before the next hold.
+async fn mark_sold(state: &AppState, showtime: i64, session: &str, seats: &[i64]) {
+    if let Err(error) = state.holds.mark_sold(showtime, session, seats).await {
+        tracing::error!(
+            ?error,
+            "seats sold in Postgres but not in Redis; forcing a rebuild"
+        );
+        let _ = state.holds.invalidate_sold(showtime).await;
+    }
+}
+
+async fn refund(state: &AppState, charge: &Charge) {
     if let Err(error) = state.payments.refund(charge).await {
         tracing::error!(charge = charge.id, %error, "REFUND FAILED: needs manual attention");
     }
-}
-
-/// The order already made under this key, if the request is the same; an error if the key
-/// was used for something else (or by someone else).
-async fn replay(
-    state: &AppState,
-    session: &str,
-    key: &str,
-    fingerprint: &str,
-) -> Result<Option<OrderView>, AppError> {
-    let Some(stored) = orders::find_by_key(&state.db, key).await? else {
-        return Ok(None);
-    };
-    if stored.request_hash != fingerprint || stored.session_id != session {
-        return Err(AppError::IdempotencyMismatch);
-    }
-    orders::view(&state.db, &state.showtimes, &stored.code).await
-}
-
-async fn wait_for_first_attempt(
-    state: &AppState,
-    session: &str,
-    key: &str,
-    fingerprint: &str,
-) -> Result<OrderView, AppError> {
-    let deadline = tokio::time::Instant::now() + RETRY_WAIT;
-    while tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Some(order) = replay(state, session, key, fingerprint).await? {
-            return Ok(order);
-        }
-        let in_flight: bool = state
-            .holds
-            .redis()
-            .exists(idempotency(state.holds.prefix(), key))
-            .await?;
-        if !in_flight {
-            // The first attempt failed without an order; its error went to its caller.
-            break;
-        }
-    }
-    Err(AppError::PurchaseInProgress)
-}
-
-/// What identifies "the same purchase": showtime, seats, buyer and the card's last digits.
-/// The full card number is deliberately not part of it (nothing of it beyond the last four
-/// digits is kept, not even a hash).
-fn fingerprint(
-    showtime: i64,
-    seats: &[i64],
-    name: &BuyerName,
-    email: &Email,
-    card: &CardNumber,
-) -> String {
-    let seats: Vec<String> = seats.iter().map(i64::to_string).collect();
-    let canonical = format!(
-        "v1\n{showtime}\n{}\n{}\n{}\n{}",
-        seats.join(","),
-        name.as_str(),
-        email.as_str().to_lowercase(),
-        card.last4()
-    );
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }

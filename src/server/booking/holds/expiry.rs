@@ -3,8 +3,9 @@
 use redis::AsyncCommands;
 
 use super::HoldEngine;
+use super::contracts::{Expire, ExpireReply};
 use crate::app::error::AppError;
-use crate::server::booking::keys::sweep_index;
+use crate::server::booking::script;
 
 impl HoldEngine {
     /// Tells the sweeper to look at `showtime` no later than `at_ms`.
@@ -14,7 +15,7 @@ impl HoldEngine {
         at_ms: i64,
     ) -> Result<(), AppError> {
         let _: () = redis::cmd("ZADD")
-            .arg(sweep_index(&self.prefix))
+            .arg(self.keyspace.sweep_index())
             .arg("LT")
             .arg(at_ms)
             .arg(showtime)
@@ -34,7 +35,7 @@ impl HoldEngine {
     /// A showtime that fails is logged and left in the index for the next pass.
     pub async fn sweep(&self) -> Result<(usize, Vec<i64>), AppError> {
         let mut redis = self.redis();
-        let index = sweep_index(&self.prefix);
+        let index = self.keyspace.sweep_index();
         let time: (i64, i64) = redis::cmd("TIME").query_async(&mut redis).await?;
         let now = time.0 * 1000 + time.1 / 1000;
         let due: Vec<i64> = redis
@@ -60,29 +61,24 @@ impl HoldEngine {
     /// announced free and whether anyone waits in its line.
     async fn sweep_showtime(&self, showtime: i64, now: i64) -> Result<(usize, bool), AppError> {
         let mut redis = self.redis();
-        let index = sweep_index(&self.prefix);
+        let index = self.keyspace.sweep_index();
         let keys = self.keys(showtime);
-        let seats: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
-        let mut invocation = self.scripts.expire.prepare_invoke();
-        invocation
-            .key(keys.version())
-            .key(keys.expiry())
-            .key(keys.line())
-            .key(keys.line_served())
-            .arg(keys.channel());
-        for &seat in &seats {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let reply: Vec<String> = invocation.invoke_async(&mut redis).await?;
-        let freed = if reply.first().is_some_and(|v| !v.is_empty()) {
-            seats.len()
-        } else {
-            0
-        };
-        let line_waiting = reply.get(2).is_some_and(|length| length != "0");
+        let due: Vec<i64> = redis.zrangebyscore(keys.expiry(), "-inf", now).await?;
+        let ExpireReply::Ok {
+            freed,
+            next_expiry,
+            line_length,
+        } = script::run(
+            &mut redis,
+            &Expire {
+                keys: &keys,
+                due: &due,
+            },
+        )
+        .await?;
         // Reschedule, then re-read: a hold made meanwhile scheduled itself with `LT`, and the
         // re-read catches one made between our script and our write.
-        match reply.get(1).and_then(|n| n.parse::<f64>().ok()) {
+        match next_expiry {
             Some(next) => {
                 let _: () = redis.zadd(&index, showtime, next).await?;
             }
@@ -100,6 +96,6 @@ impl HoldEngine {
                 .query_async(&mut redis)
                 .await?;
         }
-        Ok((freed, line_waiting))
+        Ok((freed, line_length > 0))
     }
 }

@@ -2,44 +2,48 @@
 
 use redis::AsyncCommands;
 
-use super::{CheckoutRefusal, HoldEngine, ids, ms, num, unexpected};
+use super::HoldEngine;
+use super::contracts::{Checkout, CheckoutReply, MarkSold, VersionReply};
 use crate::app::error::AppError;
+use crate::server::booking::script;
+use crate::server::booking::showtimes::ShowtimeInfo;
 
 impl HoldEngine {
-    /// Step 1 of a purchase: the session holds exactly `seats`, none is sold, and the hold
-    /// now lasts at least the checkout grace period.
-    #[tracing::instrument(skip(self))]
+    /// Before the payment: the session holds exactly `seats`, none is sold, and the hold now
+    /// lasts at least the checkout grace period. Refusals name the seats concerned.
+    #[tracing::instrument(skip(self, showtime), fields(showtime = showtime.id))]
     pub async fn begin_checkout(
         &self,
-        showtime: i64,
+        showtime: &ShowtimeInfo,
         session: &str,
         seats: &[i64],
-    ) -> Result<Result<(), CheckoutRefusal>, AppError> {
-        let keys = self.keys(showtime);
-        let mut invocation = self.scripts.checkout.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.expiry())
-            .key(keys.holder(session))
-            .key(keys.holder_seats(session))
-            .arg(session)
-            .arg(ms(self.rules.checkout_grace));
-        for &seat in seats {
-            invocation.key(keys.seat(seat)).arg(seat);
+    ) -> Result<(), AppError> {
+        let keys = self.keys(showtime.id);
+        let checkout = Checkout {
+            keys: &keys,
+            session,
+            grace: self.rules.checkout_grace,
+            seats,
+        };
+        match script::run(&mut self.redis(), &checkout).await? {
+            CheckoutReply::Ok { .. } => Ok(()),
+            CheckoutReply::Sold { seats } => Err(AppError::SeatTaken {
+                seats: showtime.names(&seats),
+            }),
+            CheckoutReply::NotYours { seats } => Err(AppError::NotYourHold {
+                seats: showtime.names(&seats),
+            }),
+            CheckoutReply::Expired { seats } => Err(AppError::HoldExpired {
+                seats: showtime.names(&seats),
+            }),
+            CheckoutReply::Mismatch { .. } => Err(AppError::bad_input(
+                "the seats to buy must be exactly the seats you hold; release the others first",
+            )),
         }
-        let reply: Vec<String> = invocation.invoke_async(&mut self.redis()).await?;
-        Ok(match reply.first().map(String::as_str) {
-            Some("ok") => Ok(()),
-            Some("sold") => Err(CheckoutRefusal::Sold(ids(&reply[1..]))),
-            Some("not_yours") => Err(CheckoutRefusal::NotYours(ids(&reply[1..]))),
-            Some("expired") => Err(CheckoutRefusal::Expired(ids(&reply[1..]))),
-            Some("mismatch") => Err(CheckoutRefusal::Mismatch),
-            _ => return Err(unexpected(&reply)),
-        })
     }
 
     /// The last step of a purchase (and the repair after the Postgres fence fired): the
-    /// seats are sold; drop their holds and tell everyone.
+    /// seats are sold; drop their holds and tell everyone. Returns the new version.
     #[tracing::instrument(skip(self))]
     pub async fn mark_sold(
         &self,
@@ -48,19 +52,13 @@ impl HoldEngine {
         seats: &[i64],
     ) -> Result<u64, AppError> {
         let keys = self.keys(showtime);
-        let mut invocation = self.scripts.sold.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.version())
-            .key(keys.expiry())
-            .key(keys.holder_seats(session))
-            .key(keys.holder(session))
-            .arg(keys.channel());
-        for &seat in seats {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let version: String = invocation.invoke_async(&mut self.redis()).await?;
-        num(Some(&version))
+        let sold = MarkSold {
+            keys: &keys,
+            session,
+            seats,
+        };
+        let VersionReply::Ok { version } = script::run(&mut self.redis(), &sold).await?;
+        Ok(version)
     }
 
     /// Forgets that the sold set is complete, so the next hold rebuilds it from Postgres.

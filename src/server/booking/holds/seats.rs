@@ -2,9 +2,11 @@
 
 use sqlx::PgPool;
 
-use super::{HoldAttempt, HoldEngine, Released, ids, ms, num, unexpected};
+use super::contracts::{Extend, ExtendReply, Hold, HoldReply, Release, ReleaseReply};
+use super::{HoldAttempt, HoldClock, HoldEngine, Released};
 use crate::app::booking::HoldStatus;
 use crate::app::error::AppError;
+use crate::server::booking::script;
 use crate::server::booking::showtimes::ShowtimeInfo;
 
 impl HoldEngine {
@@ -19,47 +21,40 @@ impl HoldEngine {
         seats: &[i64],
     ) -> Result<HoldAttempt, AppError> {
         let keys = self.keys(showtime.id);
-        let mut invocation = self.scripts.hold.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.sold_loaded())
-            .key(keys.version())
-            .key(keys.expiry())
-            .key(keys.holder(session))
-            .key(keys.holder_seats(session))
-            .key(keys.line())
-            .key(keys.line_served())
-            .arg(session)
-            .arg(ms(self.rules.ttl))
-            .arg(self.rules.max_seats)
-            .arg(keys.channel());
-        for &seat in seats {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let reply = self.invoke_with_sold(db, showtime.id, &invocation).await?;
-        match reply.first().map(String::as_str) {
-            Some("ok") => {
-                let expires_at: i64 = num(reply.get(1))?;
-                let status = self.status(
-                    showtime.id,
-                    ids(&reply[5..]),
-                    expires_at,
-                    num(reply.get(4))?,
-                    num(reply.get(3))?,
-                    num(reply.get(2))?,
-                );
+        let hold = Hold {
+            keys: &keys,
+            session,
+            ttl: self.rules.ttl,
+            max_seats: self.rules.max_seats,
+            seats,
+        };
+        match self.run_with_sold(db, showtime.id, &hold).await? {
+            HoldReply::Ok {
+                expires_at,
+                version,
+                extensions,
+                now,
+                seats,
+            } => {
                 self.schedule_sweep(showtime.id, expires_at).await?;
-                Ok(HoldAttempt::Held(status))
+                let clock = HoldClock {
+                    expires_at,
+                    now,
+                    extensions,
+                    version,
+                };
+                Ok(HoldAttempt::Held(self.status(showtime.id, seats, clock)))
             }
-            Some("serve_line") => Ok(HoldAttempt::ServeLineFirst),
-            Some("in_line") => Err(AppError::InLine),
-            Some("taken") => Err(AppError::SeatTaken {
-                seats: showtime.names(&ids(&reply[1..])),
+            HoldReply::ServeLine => Ok(HoldAttempt::ServeLineFirst),
+            HoldReply::InLine => Err(AppError::InLine),
+            HoldReply::Taken { seats } => Err(AppError::SeatTaken {
+                seats: showtime.names(&seats),
             }),
-            Some("too_many") => Err(AppError::TooManySeats {
+            HoldReply::TooMany { .. } => Err(AppError::TooManySeats {
                 max: self.rules.max_seats,
             }),
-            _ => Err(unexpected(&reply)),
+            // `run_with_sold` answers this itself.
+            HoldReply::NeedsSold => Err(AppError::Internal),
         }
     }
 
@@ -76,45 +71,39 @@ impl HoldEngine {
             Some(seats) => seats.to_vec(),
             None => self.held_by(showtime.id, session).await?,
         };
-        let mut invocation = self.scripts.release.prepare_invoke();
-        invocation
-            .key(keys.version())
-            .key(keys.expiry())
-            .key(keys.holder(session))
-            .key(keys.holder_seats(session))
-            .key(keys.line())
-            .key(keys.line_served())
-            .arg(session)
-            .arg(keys.channel());
-        for &seat in &seats {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let reply: Vec<String> = invocation.invoke_async(&mut self.redis()).await?;
-        match reply.first().map(String::as_str) {
-            Some("ok") => {
-                let now: i64 = num(reply.get(4))?;
-                let remaining = ids(&reply[6..]);
+        let release = Release {
+            keys: &keys,
+            session,
+            seats: &seats,
+        };
+        match script::run(&mut self.redis(), &release).await? {
+            ReleaseReply::Ok {
+                version,
+                expires_at,
+                extensions,
+                now,
+                line_length,
+                seats: remaining,
+            } => {
                 // With nothing left held, the hold has no time left either.
-                let expires_at = match reply.get(2).filter(|e| !e.is_empty()) {
-                    Some(expires) if !remaining.is_empty() => num(Some(expires))?,
+                let expires_at = match expires_at {
+                    Some(expires_at) if !remaining.is_empty() => expires_at,
                     _ => now,
                 };
+                let clock = HoldClock {
+                    expires_at,
+                    now,
+                    extensions,
+                    version,
+                };
                 Ok(Released {
-                    status: self.status(
-                        showtime.id,
-                        remaining,
-                        expires_at,
-                        now,
-                        num(reply.get(3))?,
-                        num(reply.get(1))?,
-                    ),
-                    line_waiting: reply.get(5).is_some_and(|length| length != "0"),
+                    status: self.status(showtime.id, remaining, clock),
+                    line_waiting: line_length > 0,
                 })
             }
-            Some("not_yours") => Err(AppError::NotYourHold {
-                seats: showtime.names(&ids(&reply[1..])),
+            ReleaseReply::NotYours { seats } => Err(AppError::NotYourHold {
+                seats: showtime.names(&seats),
             }),
-            _ => Err(unexpected(&reply)),
         }
     }
 
@@ -125,41 +114,36 @@ impl HoldEngine {
         // The script re-checks the seat set, so a concurrent change makes it ask again.
         for _ in 0..5 {
             let seats = self.held_by(showtime, session).await?;
-            let mut invocation = self.scripts.extend.prepare_invoke();
-            invocation
-                .key(keys.version())
-                .key(keys.expiry())
-                .key(keys.holder(session))
-                .key(keys.holder_seats(session))
-                .arg(session)
-                .arg(keys.channel())
-                .arg(ms(self.rules.extension))
-                .arg(self.rules.max_extensions);
-            for &seat in &seats {
-                invocation.key(keys.seat(seat)).arg(seat);
-            }
-            let reply: Vec<String> = invocation.invoke_async(&mut self.redis()).await?;
-            match reply.first().map(String::as_str) {
-                Some("ok") => {
-                    let expires_at = num(reply.get(1))?;
+            let extend = Extend {
+                keys: &keys,
+                session,
+                step: self.rules.extension,
+                max_extensions: self.rules.max_extensions,
+                seats: &seats,
+            };
+            match script::run(&mut self.redis(), &extend).await? {
+                ExtendReply::Ok {
+                    expires_at,
+                    version,
+                    extensions,
+                    now,
+                } => {
                     self.schedule_sweep(showtime, expires_at).await?;
-                    return Ok(self.status(
-                        showtime,
-                        seats,
+                    let clock = HoldClock {
                         expires_at,
-                        num(reply.get(4))?,
-                        num(reply.get(3))?,
-                        num(reply.get(2))?,
-                    ));
+                        now,
+                        extensions,
+                        version,
+                    };
+                    return Ok(self.status(showtime, seats, clock));
                 }
-                Some("expired") => return Err(AppError::HoldExpired { seats: Vec::new() }),
-                Some("limit") => {
+                ExtendReply::Expired => return Err(AppError::HoldExpired { seats: Vec::new() }),
+                ExtendReply::Limit => {
                     return Err(AppError::ExtendLimit {
                         max: self.rules.max_extensions,
                     });
                 }
-                Some("retry") => continue,
-                _ => return Err(unexpected(&reply)),
+                ExtendReply::Retry => continue,
             }
         }
         Err(AppError::Internal)

@@ -2,7 +2,8 @@
 
 use sqlx::PgPool;
 
-use super::{HoldEngine, num, unexpected};
+use super::contracts::{Snapshot, SnapshotReply};
+use super::{HoldClock, HoldEngine};
 use crate::app::booking::{LinePlace, SeatMapState};
 use crate::app::error::AppError;
 use crate::server::booking::showtimes::ShowtimeInfo;
@@ -17,26 +18,27 @@ impl HoldEngine {
         session: &str,
     ) -> Result<SeatMapState, AppError> {
         let keys = self.keys(showtime.id);
-        let mut invocation = self.scripts.snapshot.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.sold_loaded())
-            .key(keys.version())
-            .key(keys.holder(session))
-            .key(keys.line())
-            .key(keys.line_party())
-            .arg(session);
-        for &seat in &showtime.seat_ids {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let reply = self.invoke_with_sold(db, showtime.id, &invocation).await?;
-        if reply.first().map(String::as_str) != Some("ok") {
-            return Err(unexpected(&reply));
-        }
-        let version = num(reply.get(1))?;
-        let states = reply.get(5).map(String::as_bytes).unwrap_or_default();
+        let snapshot = Snapshot {
+            keys: &keys,
+            session,
+            seats: &showtime.seat_ids,
+        };
+        let SnapshotReply::Ok {
+            version,
+            expires_at,
+            extensions,
+            now,
+            states,
+            offer,
+            position,
+            party,
+        } = self.run_with_sold(db, showtime.id, &snapshot).await?
+        else {
+            // `run_with_sold` answers `NeedsSold` itself.
+            return Err(AppError::Internal);
+        };
         let (mut sold, mut held, mut mine) = (Vec::new(), Vec::new(), Vec::new());
-        for (&seat, state) in showtime.seat_ids.iter().zip(states) {
+        for (&seat, state) in showtime.seat_ids.iter().zip(states.bytes()) {
             match state {
                 b's' => sold.push(seat),
                 b'h' => held.push(seat),
@@ -44,24 +46,22 @@ impl HoldEngine {
                 _ => {}
             }
         }
-        let offer = reply.get(6).map(String::as_str) == Some("1") && !mine.is_empty();
-        let line = match reply.get(7).filter(|p| !p.is_empty()) {
-            Some(position) => Some(LinePlace {
-                showtime_id: showtime.id,
-                position: num(Some(position))?,
-                party: num(reply.get(8))?,
-            }),
-            None => None,
-        };
-        let hold = match reply.get(2).filter(|e| !e.is_empty()) {
-            Some(expires) if !mine.is_empty() => Some(self.status(
-                showtime.id,
-                mine,
-                num(Some(expires))?,
-                num(reply.get(4))?,
-                num(reply.get(3))?,
-                version,
-            )),
+        let offer = offer && !mine.is_empty();
+        let line = position.map(|position| LinePlace {
+            showtime_id: showtime.id,
+            position,
+            party: party.unwrap_or(1),
+        });
+        let hold = match expires_at {
+            Some(expires_at) if !mine.is_empty() => {
+                let clock = HoldClock {
+                    expires_at,
+                    now,
+                    extensions,
+                    version,
+                };
+                Some(self.status(showtime.id, mine, clock))
+            }
             _ => None,
         };
         Ok(SeatMapState {

@@ -18,23 +18,21 @@
 //! Changes of the line are published on the showtime's channel as `line` events naming the
 //! sessions concerned; each socket turns them into that one person's new position.
 
+pub mod contracts;
+
 use std::time::Duration;
 
-use redis::Script;
+use redis::aio::ConnectionManager;
 use sqlx::PgPool;
-use std::sync::Arc;
 
-use super::holds::{HoldEngine, ms, num, unexpected};
+use self::contracts::{Join, JoinReply, Leave, LeaveReply, Serve, ServeReply};
+use super::holds::HoldEngine;
+use super::keys::Keyspace;
+use super::script;
 use super::showtimes::ShowtimeInfo;
 use crate::app::booking::LinePlace;
 use crate::app::error::AppError;
 use crate::server::Settings;
-
-struct Scripts {
-    join: Script,
-    leave: Script,
-    serve: Script,
-}
 
 /// Waiting-line rules, from settings.
 #[derive(Debug, Clone, Copy)]
@@ -60,22 +58,25 @@ impl LineRules {
 
 #[derive(Clone)]
 pub struct WaitingLine {
-    /// Offers are holds: the line shares the hold engine's connection and sold-seat cache.
+    redis: ConnectionManager,
+    keyspace: Keyspace,
+    /// Offers are holds: the line relies on the hold engine's sold-seat cache and sweeper.
     holds: HoldEngine,
     rules: LineRules,
-    scripts: Arc<Scripts>,
 }
 
 impl WaitingLine {
-    pub fn new(holds: HoldEngine, rules: LineRules) -> Self {
+    pub fn new(
+        redis: ConnectionManager,
+        keyspace: Keyspace,
+        holds: HoldEngine,
+        rules: LineRules,
+    ) -> Self {
         Self {
+            redis,
+            keyspace,
             holds,
             rules,
-            scripts: Arc::new(Scripts {
-                join: Script::new(include_str!("lua/join.lua")),
-                leave: Script::new(include_str!("lua/leave.lua")),
-                serve: Script::new(include_str!("lua/serve.lua")),
-            }),
         }
     }
 
@@ -101,70 +102,54 @@ impl WaitingLine {
                 "party must be between 1 and {largest} seats"
             )));
         }
-        let keys = self.holds.keys(showtime.id);
-        let mut invocation = self.scripts.join.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.sold_loaded())
-            .key(keys.line())
-            .key(keys.line_party())
-            .key(keys.line_seq())
-            .key(keys.holder_seats(session))
-            .arg(session)
-            .arg(party)
-            .arg(self.rules.max_length)
-            .arg(keys.channel());
-        for &seat in &showtime.seat_ids {
-            invocation.key(keys.seat(seat)).arg(seat);
-        }
-        let reply = self
-            .holds
-            .invoke_with_sold(db, showtime.id, &invocation)
-            .await?;
-        match reply.first().map(String::as_str) {
-            Some("ok") => Ok(LinePlace {
+        let keys = self.keyspace.showtime(showtime.id);
+        let join = Join {
+            keys: &keys,
+            showtime,
+            session,
+            party,
+            max_length: self.rules.max_length,
+        };
+        match self.holds.run_with_sold(db, showtime.id, &join).await? {
+            JoinReply::Ok { position } => Ok(LinePlace {
                 showtime_id: showtime.id,
-                position: num(reply.get(1))?,
+                position,
                 party,
             }),
-            Some("already") => Err(AppError::AlreadyInLine {
-                position: num(reply.get(1))?,
-            }),
-            Some("holding") => Err(AppError::HoldingSeats),
-            Some("available") => Err(AppError::SeatsAvailable {
-                available: num(reply.get(1))?,
-            }),
-            Some("full") => Err(AppError::LineFull {
+            JoinReply::Already { position } => Err(AppError::AlreadyInLine { position }),
+            JoinReply::Holding => Err(AppError::HoldingSeats),
+            JoinReply::Available { free } => Err(AppError::SeatsAvailable { available: free }),
+            JoinReply::Full => Err(AppError::LineFull {
                 max: self.rules.max_length,
             }),
-            _ => Err(unexpected(&reply)),
+            // `run_with_sold` answers this itself.
+            JoinReply::NeedsSold => Err(AppError::Internal),
         }
     }
 
     /// Takes `session` out of the line; `false` if it was not in it.
     #[tracing::instrument(skip(self))]
     pub async fn leave(&self, showtime: i64, session: &str) -> Result<bool, AppError> {
-        let keys = self.holds.keys(showtime);
-        let left: i64 = self
-            .scripts
-            .leave
-            .key(keys.line())
-            .key(keys.line_party())
-            .arg(session)
-            .arg(keys.channel())
-            .invoke_async(&mut self.holds.redis())
-            .await?;
-        Ok(left == 1)
+        let keys = self.keyspace.showtime(showtime);
+        let LeaveReply::Ok { left } = script::run(
+            &mut self.redis.clone(),
+            &Leave {
+                keys: &keys,
+                session,
+            },
+        )
+        .await?;
+        Ok(left)
     }
 
     /// Where `session` stands in the line, if it is in it.
     pub async fn place(&self, showtime: i64, session: &str) -> Result<Option<LinePlace>, AppError> {
-        let keys = self.holds.keys(showtime);
+        let keys = self.keyspace.showtime(showtime);
         let (rank, party): (Option<u32>, Option<u32>) = redis::pipe()
             .atomic()
             .zrank(keys.line(), session)
             .hget(keys.line_party(), session)
-            .query_async(&mut self.holds.redis())
+            .query_async(&mut self.redis.clone())
             .await?;
         Ok(rank.map(|rank| LinePlace {
             showtime_id: showtime,
@@ -181,37 +166,41 @@ impl WaitingLine {
         if showtime.has_started() {
             return Ok(0);
         }
-        let keys = self.holds.keys(showtime.id);
-        let mut invocation = self.scripts.serve.prepare_invoke();
-        invocation
-            .key(keys.sold())
-            .key(keys.sold_loaded())
-            .key(keys.version())
-            .key(keys.expiry())
-            .key(keys.line())
-            .key(keys.line_party())
-            .key(keys.line_served())
-            .arg(keys.channel())
-            .arg(ms(self.rules.offer_ttl))
-            .arg(self.rules.max_extensions)
-            .arg(keys.holder_base());
-        for &seat in &showtime.seat_ids {
-            let (row, col) = showtime.seats.get(&seat).map_or((0, 0), |s| (s.row, s.col));
-            invocation.key(keys.seat(seat)).arg(seat).arg(row).arg(col);
+        let keys = self.keyspace.showtime(showtime.id);
+        let mut offers = 0;
+        // Each pass serves everyone it saw in line; someone who joined meanwhile makes the
+        // script stop at them (`stale`), and the next pass, seeing them, goes on.
+        for _ in 0..5 {
+            let waiting: Vec<String> =
+                redis::AsyncCommands::zrange(&mut self.redis.clone(), keys.line(), 0, -1).await?;
+            let serve = Serve {
+                keys: &keys,
+                showtime,
+                offer_ttl: self.rules.offer_ttl,
+                extensions_used: self.rules.max_extensions,
+                waiting: &waiting,
+            };
+            let ServeReply::Ok {
+                offers: made,
+                expires_at,
+                stale,
+            } = self.holds.run_with_sold(db, showtime.id, &serve).await?
+            else {
+                // `run_with_sold` answers `NeedsSold` itself.
+                return Err(AppError::Internal);
+            };
+            offers += made;
+            if let Some(expires_at) = expires_at {
+                // Offers lapse like holds: the sweeper announces them and serves the line again.
+                self.holds.schedule_sweep(showtime.id, expires_at).await?;
+                tracing::info!(offers = made, "waiting line offered seats");
+            }
+            if !stale {
+                return Ok(offers);
+            }
         }
-        let reply = self
-            .holds
-            .invoke_with_sold(db, showtime.id, &invocation)
-            .await?;
-        if reply.first().map(String::as_str) != Some("ok") {
-            return Err(unexpected(&reply));
-        }
-        let offers = num(reply.get(1))?;
-        if let Some(expires_at) = reply.get(2).and_then(|e| e.parse::<i64>().ok()) {
-            // Offers lapse like holds: the sweeper announces them and serves the line again.
-            self.holds.schedule_sweep(showtime.id, expires_at).await?;
-            tracing::info!(offers, "waiting line offered seats");
-        }
+        // The line kept growing while being served; the sweeper serves it again soon.
+        self.holds.sweep_soon(showtime.id).await?;
         Ok(offers)
     }
 }

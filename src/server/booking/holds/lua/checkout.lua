@@ -1,21 +1,20 @@
 -- Start checkout: verify that the session holds exactly these seats, none sold, and make
--- the hold last at least `grace` more milliseconds so it cannot lapse during payment.
+-- the hold last at least `A.grace` more milliseconds so it cannot lapse during payment.
+-- Contract: `holds::contracts::Checkout`.
 --
--- KEYS[1] sold set  KEYS[2] expiry index  KEYS[3] holder hash  KEYS[4] holder seat set
--- KEYS[5..] seat hold keys
--- ARGV[1] session  ARGV[2] grace (ms)  ARGV[3..] seat ids
+-- K.sold, K.expiry, K.holder, K.holder_seats, K.seat[i] (hold key of A.seats[i])
+-- A.session, A.grace (ms), A.seats
 --
--- Returns {'ok', expires_at_ms} | {'sold', seat...} | {'not_yours', seat...}
---       | {'expired', seat...} | {'mismatch', held_count}
-local session, grace = ARGV[1], tonumber(ARGV[2])
-local n = #KEYS - 4
+-- Replies ok {expires_at} | sold {seats} | not_yours {seats} | expired {seats}
+--       | mismatch {held}
+local session = A.session
+local n = #A.seats
 local sold, foreign, lapsed = {}, {}, {}
-for i = 1, n do
-  local seat = ARGV[2 + i]
-  if redis.call('SISMEMBER', KEYS[1], seat) == 1 then
+for i, seat in ipairs(A.seats) do
+  if redis.call('SISMEMBER', K.sold, seat) == 1 then
     sold[#sold + 1] = seat
   else
-    local holder = redis.call('GET', KEYS[4 + i])
+    local holder = redis.call('GET', K.seat[i])
     if not holder then
       lapsed[#lapsed + 1] = seat
     elseif holder ~= session then
@@ -23,25 +22,24 @@ for i = 1, n do
     end
   end
 end
-if #sold > 0 then table.insert(sold, 1, 'sold') return sold end
-if #foreign > 0 then table.insert(foreign, 1, 'not_yours') return foreign end
-if #lapsed > 0 then table.insert(lapsed, 1, 'expired') return lapsed end
-local held = redis.call('SCARD', KEYS[4])
+if #sold > 0 then return reply('sold', { seats = sold }) end
+if #foreign > 0 then return reply('not_yours', { seats = foreign }) end
+if #lapsed > 0 then return reply('expired', { seats = lapsed }) end
+local held = redis.call('SCARD', K.holder_seats)
 if held ~= n then
-  return {'mismatch', tostring(held)}
+  return reply('mismatch', { held = held })
 end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local expires = tonumber(redis.call('HGET', KEYS[3], 'expires_at') or '0')
-if expires < now + grace then
-  expires = now + grace
-  for i = 1, n do
-    redis.call('PEXPIREAT', KEYS[4 + i], expires)
-    redis.call('ZADD', KEYS[2], expires, ARGV[2 + i])
+local now = now_ms()
+local expires = tonumber(redis.call('HGET', K.holder, 'expires_at') or '0')
+if expires < now + A.grace then
+  expires = now + A.grace
+  for i, seat in ipairs(A.seats) do
+    redis.call('PEXPIREAT', K.seat[i], expires)
+    redis.call('ZADD', K.expiry, expires, seat)
   end
-  redis.call('HSET', KEYS[3], 'expires_at', expires)
-  redis.call('PEXPIREAT', KEYS[3], expires)
-  redis.call('PEXPIREAT', KEYS[4], expires)
+  redis.call('HSET', K.holder, 'expires_at', expires)
+  redis.call('PEXPIREAT', K.holder, expires)
+  redis.call('PEXPIREAT', K.holder_seats, expires)
 end
-return {'ok', tostring(expires)}
+return reply('ok', { expires_at = expires })

@@ -1,26 +1,21 @@
 -- Mark seats sold (after the order is committed in Postgres) and drop their holds.
+-- Contract: `holds::contracts::MarkSold`.
 --
--- KEYS[1] sold set  KEYS[2] version  KEYS[3] expiry index  KEYS[4] holder seat set
--- KEYS[5] holder hash  KEYS[6..] seat hold keys
--- ARGV[1] event channel  ARGV[2..] seat ids
+-- K.sold, K.version, K.expiry, K.holder, K.holder_seats, K.seat[i] (hold key of A.seats[i])
+-- A.channel, A.seats
 --
--- Returns version
-local channel = ARGV[1]
-local n = #KEYS - 5
-local seats = {}
-for i = 1, n do
-  local seat = ARGV[1 + i]
-  redis.call('SADD', KEYS[1], seat)
-  redis.call('DEL', KEYS[5 + i])
-  redis.call('ZREM', KEYS[3], seat)
-  redis.call('SREM', KEYS[4], seat)
-  seats[#seats + 1] = tonumber(seat)
+-- Replies ok {version}
+for i, seat in ipairs(A.seats) do
+  redis.call('SADD', K.sold, seat)
+  redis.call('DEL', K.seat[i])
+  redis.call('ZREM', K.expiry, seat)
+  redis.call('SREM', K.holder_seats, seat)
 end
 -- A bought offer is over: whatever this session holds next is its own pick, with a clock
 -- and extensions of its own.
-if redis.call('SCARD', KEYS[4]) == 0 and redis.call('HGET', KEYS[5], 'offer') then
-  redis.call('DEL', KEYS[5])
+if redis.call('SCARD', K.holder_seats) == 0 and redis.call('HGET', K.holder, 'offer') then
+  redis.call('DEL', K.holder)
 end
-local version = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', channel, cjson.encode({ version = version, kind = 'sold', seats = seats }))
-return tostring(version)
+local version = redis.call('INCR', K.version)
+publish({ version = version, kind = 'sold', seats = A.seats })
+return reply('ok', { version = version })

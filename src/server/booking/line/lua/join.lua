@@ -1,44 +1,40 @@
 -- Join a showtime's waiting line, at the back. Refused (changing nothing) when the session
 -- is already in line or holds seats, when enough seats are free for the party, or when the
--- line is full.
+-- line is full. Contract: `line::contracts::Join`.
 --
--- KEYS[1] sold set  KEYS[2] sold-loaded flag  KEYS[3] waiting line  KEYS[4] line party sizes
--- KEYS[5] line join counter  KEYS[6] session's held seat set  KEYS[7..] every seat's hold key
--- ARGV[1] session  ARGV[2] party size  ARGV[3] line length cap  ARGV[4] event channel
--- ARGV[5..] every seat id (same order as KEYS[7..])
+-- K.sold, K.sold_loaded, K.line, K.line_party, K.line_seq, K.holder_seats (the session's),
+-- K.seat[i] (hold key of A.seats[i], every seat of the showtime)
+-- A.session, A.party, A.cap (line length), A.channel, A.seats
 --
--- Returns {'ok', position} | {'already', position} | {'holding'}
---       | {'available', free_seats} | {'full'} | {'needs_sold'}
-local session, party, cap, channel = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  return {'needs_sold'}
+-- Replies ok {position} | already {position} | holding | available {free} | full | needs_sold
+if sold_cache_missing() then
+  return NEEDS_SOLD
 end
-local rank = redis.call('ZRANK', KEYS[3], session)
+local session, party = A.session, A.party
+local rank = redis.call('ZRANK', K.line, session)
 if rank then
-  return {'already', tostring(rank + 1)}
+  return reply('already', { position = rank + 1 })
 end
-if redis.call('SCARD', KEYS[6]) > 0 then
-  return {'holding'}
+if redis.call('SCARD', K.holder_seats) > 0 then
+  return reply('holding')
 end
 -- A seat is free when it is neither sold nor held (a lapsed hold counts as free).
 local free = 0
-for i = 7, #KEYS do
-  if redis.call('SISMEMBER', KEYS[1], ARGV[i - 2]) == 0 and redis.call('EXISTS', KEYS[i]) == 0 then
+for i, seat in ipairs(A.seats) do
+  if redis.call('SISMEMBER', K.sold, seat) == 0 and redis.call('EXISTS', K.seat[i]) == 0 then
     free = free + 1
   end
 end
 if free >= party then
-  return {'available', tostring(free)}
+  return reply('available', { free = free })
 end
-local length = redis.call('ZCARD', KEYS[3])
-if length >= cap then
-  return {'full'}
+local length = redis.call('ZCARD', K.line)
+if length >= A.cap then
+  return reply('full')
 end
-local number = redis.call('INCR', KEYS[5])
-redis.call('ZADD', KEYS[3], number, session)
-redis.call('HSET', KEYS[4], session, party)
+local number = redis.call('INCR', K.line_seq)
+redis.call('ZADD', K.line, number, session)
+redis.call('HSET', K.line_party, session, party)
 -- Line events change no seat, so they carry no version of their own.
-redis.call('PUBLISH', channel, cjson.encode({
-  version = 0, kind = 'line', change = 'joined', sessions = { session },
-}))
-return {'ok', tostring(length + 1)}
+publish({ version = 0, kind = 'line', change = 'joined', sessions = { session } })
+return reply('ok', { position = length + 1 })

@@ -1,15 +1,14 @@
 -- Leave a showtime's waiting line (a session not in line changes nothing).
+-- Contract: `line::contracts::Leave`.
 --
--- KEYS[1] waiting line  KEYS[2] line party sizes
--- ARGV[1] session  ARGV[2] event channel
+-- K.line, K.line_party
+-- A.session, A.channel
 --
--- Returns 1 if the session was in line, else 0
-local session = ARGV[1]
-if redis.call('ZREM', KEYS[1], session) == 0 then
-  return 0
+-- Replies ok {left (whether the session was in line)}
+local session = A.session
+if redis.call('ZREM', K.line, session) == 0 then
+  return reply('ok', { left = false })
 end
-redis.call('HDEL', KEYS[2], session)
-redis.call('PUBLISH', ARGV[2], cjson.encode({
-  version = 0, kind = 'line', change = 'left', sessions = { session },
-}))
-return 1
+redis.call('HDEL', K.line_party, session)
+publish({ version = 0, kind = 'line', change = 'left', sessions = { session } })
+return reply('ok', { left = true })

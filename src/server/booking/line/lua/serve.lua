@@ -3,51 +3,57 @@
 -- with the offer's own TTL, announced like any hold (plus `offer = true`). People whose
 -- party does not fit keep their place and wait. Holds that lapsed before the sweeper
 -- announced them are announced here first, since their seats are part of what is offered.
+-- Contract: `line::contracts::Serve`.
 --
--- KEYS[1] sold set   KEYS[2] sold-loaded flag   KEYS[3] version   KEYS[4] expiry index
--- KEYS[5] waiting line   KEYS[6] line party sizes   KEYS[7] line-served flag (set here; the
--- scripts that free seats delete it)
--- KEYS[8..] every seat's hold key, in layout order
--- ARGV[1] event channel   ARGV[2] offer TTL (ms)   ARGV[3] extensions (an offer gets none)
--- ARGV[4] holder key base (the holder keys of whoever is offered seats: see keys.rs)
--- ARGV[5..] per seat, in the order of KEYS[8..]: seat id, grid row, grid column
+-- K.sold, K.sold_loaded, K.version, K.expiry, K.line, K.line_party,
+-- K.line_served (set here; the scripts that free seats delete it),
+-- K.seat[i]: hold key of A.seats[i], every seat in layout order,
+-- K.holder[j], K.holder_seats[j]: holder keys of A.waiting[j], everyone the caller saw in line.
+-- A.channel, A.ttl (offer TTL, ms), A.extensions (an offer gets none: all used),
+-- A.seats, A.rows, A.cols (grid row and column of each seat), A.waiting
 --
--- Returns {'ok', offers_made, offer_expires_at_ms_or_empty} | {'needs_sold'}
-if redis.call('EXISTS', KEYS[2]) == 0 then
-  return {'needs_sold'}
+-- Who gets an offer is decided here, atomically, so the caller cannot know whose holder keys
+-- will be written; it declares those of everyone it saw in line instead (every key a script
+-- touches must be declared, for Redis Cluster and its proxies). Someone who joined after the
+-- caller looked is at the back, behind everyone declared: serving stops there and the reply
+-- says `stale`, so the caller looks again and serves the rest.
+--
+-- Replies ok {offers, expires_at (absent without offers), stale} | needs_sold
+if sold_cache_missing() then
+  return NEEDS_SOLD
 end
-local channel, ttl, extensions, base = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local n = #KEYS - 7
-local id, row, col = {}, {}, {}
-for i = 1, n do
-  id[i] = ARGV[2 + 3 * i]
-  row[i] = tonumber(ARGV[3 + 3 * i])
-  col[i] = tonumber(ARGV[4 + 3 * i])
+local id, row, col = A.seats, A.rows, A.cols
+local declared = {}
+for j, session in ipairs(A.waiting) do
+  declared[session] = j
 end
 
-local function done(offers, expires)
-  redis.call('SET', KEYS[7], '1')
-  return {'ok', tostring(offers), expires and tostring(expires) or ''}
+local function done(offers, expires, stale)
+  -- Served means everyone in line was considered: not so when someone was left unseen.
+  if not stale then
+    redis.call('SET', K.line_served, '1')
+  end
+  return reply('ok', { offers = offers, expires_at = expires, stale = stale or false })
 end
 
-local waiting = redis.call('ZRANGE', KEYS[5], 0, -1)
+local waiting = redis.call('ZRANGE', K.line, 0, -1)
 if #waiting == 0 then
   return done(0)
 end
 
 local free, lapsed = {}, {}
-for i = 1, n do
-  if redis.call('SISMEMBER', KEYS[1], id[i]) == 0 and redis.call('EXISTS', KEYS[7 + i]) == 0 then
+for i = 1, #id do
+  if redis.call('SISMEMBER', K.sold, id[i]) == 0 and redis.call('EXISTS', K.seat[i]) == 0 then
     free[#free + 1] = i
-    if redis.call('ZSCORE', KEYS[4], id[i]) then
-      redis.call('ZREM', KEYS[4], id[i])
-      lapsed[#lapsed + 1] = tonumber(id[i])
+    if redis.call('ZSCORE', K.expiry, id[i]) then
+      redis.call('ZREM', K.expiry, id[i])
+      lapsed[#lapsed + 1] = id[i]
     end
   end
 end
 if #lapsed > 0 then
-  local version = redis.call('INCR', KEYS[3])
-  redis.call('PUBLISH', channel, cjson.encode({ version = version, kind = 'expired', seats = lapsed }))
+  local version = redis.call('INCR', K.version)
+  publish({ version = version, kind = 'expired', seats = lapsed })
 end
 if #free == 0 then
   return done(0)
@@ -81,15 +87,19 @@ local function choose(party)
   return range(1, party)
 end
 
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local expires = now + ttl
-local served = {}
+local now = now_ms()
+local expires = now + A.ttl
+local served, stale = {}, false
 for _, session in ipairs(waiting) do
   if #free == 0 then
     break
   end
-  local party = tonumber(redis.call('HGET', KEYS[6], session) or '1')
+  local j = declared[session]
+  if not j then
+    stale = true
+    break
+  end
+  local party = tonumber(redis.call('HGET', K.line_party, session) or '1')
   if party <= #free then
     local picked, taken = {}, {}
     for _, p in ipairs(choose(party)) do
@@ -102,31 +112,28 @@ for _, session in ipairs(waiting) do
     end
     free = rest
 
-    local holder, holder_seats = base .. session, base .. session .. ':seats'
     local seats = {}
     for _, i in ipairs(picked) do
-      redis.call('SET', KEYS[7 + i], session, 'PXAT', expires)
-      redis.call('ZADD', KEYS[4], expires, id[i])
-      redis.call('SADD', holder_seats, id[i])
-      seats[#seats + 1] = tonumber(id[i])
+      redis.call('SET', K.seat[i], session, 'PXAT', expires)
+      redis.call('ZADD', K.expiry, expires, id[i])
+      redis.call('SADD', K.holder_seats[j], id[i])
+      seats[#seats + 1] = id[i]
     end
-    redis.call('HSET', holder, 'expires_at', expires, 'extensions', extensions, 'offer', 1)
-    redis.call('PEXPIREAT', holder, expires)
-    redis.call('PEXPIREAT', holder_seats, expires)
-    redis.call('ZREM', KEYS[5], session)
-    redis.call('HDEL', KEYS[6], session)
+    redis.call('HSET', K.holder[j], 'expires_at', expires, 'extensions', A.extensions, 'offer', 1)
+    redis.call('PEXPIREAT', K.holder[j], expires)
+    redis.call('PEXPIREAT', K.holder_seats[j], expires)
+    redis.call('ZREM', K.line, session)
+    redis.call('HDEL', K.line_party, session)
     served[#served + 1] = session
-    local version = redis.call('INCR', KEYS[3])
-    redis.call('PUBLISH', channel, cjson.encode({
+    local version = redis.call('INCR', K.version)
+    publish({
       version = version, kind = 'held', seats = seats, holder = session, expires_at = expires,
       now = now, offer = true,
-    }))
+    })
   end
 end
 if #served == 0 then
-  return done(0)
+  return done(0, nil, stale)
 end
-redis.call('PUBLISH', channel, cjson.encode({
-  version = 0, kind = 'line', change = 'left', sessions = served,
-}))
-return done(#served, expires)
+publish({ version = 0, kind = 'line', change = 'left', sessions = served })
+return done(#served, expires, stale)

@@ -1,0 +1,166 @@
+//! The waiting line's scripts, one contract each: what a call sends (keys and arguments by
+//! name) and what it answers (an enum). The Lua side is in `lua/`, one file per contract.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::server::booking::holds::contracts::ms;
+use crate::server::booking::keys::ShowtimeKeys;
+use crate::server::booking::script::{Contract, Loaded, LuaScript, ScriptCall, SoldCacheReply};
+use crate::server::booking::showtimes::ShowtimeInfo;
+
+/// `join.lua`: a place at the back of the line for `party` seats.
+pub struct Join<'a> {
+    pub keys: &'a ShowtimeKeys,
+    pub showtime: &'a ShowtimeInfo,
+    pub session: &'a str,
+    pub party: u32,
+    pub max_length: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum JoinReply {
+    Ok { position: u32 },
+    Already { position: u32 },
+    Holding,
+    Available { free: u32 },
+    Full,
+    NeedsSold,
+}
+
+impl SoldCacheReply for JoinReply {
+    fn needs_sold(&self) -> bool {
+        matches!(self, Self::NeedsSold)
+    }
+}
+
+impl Contract for Join<'_> {
+    type Reply = JoinReply;
+
+    fn script() -> &'static LuaScript {
+        static SCRIPT: Loaded =
+            Loaded::new(|| LuaScript::load("join", include_str!("lua/join.lua")));
+        &SCRIPT
+    }
+
+    fn call(&self) -> ScriptCall {
+        let (keys, seats) = (self.keys, &self.showtime.seat_ids);
+        ScriptCall::new()
+            .key("sold", keys.sold())
+            .key("sold_loaded", keys.sold_loaded())
+            .key("line", keys.line())
+            .key("line_party", keys.line_party())
+            .key("line_seq", keys.line_seq())
+            .key("holder_seats", keys.holder_seats(self.session))
+            .keys("seat", seats.iter().map(|&seat| keys.seat(seat)))
+            .arg("session", self.session)
+            .arg("party", self.party)
+            .arg("cap", self.max_length)
+            .arg("channel", keys.channel())
+            .arg("seats", seats)
+    }
+}
+
+/// `leave.lua`: give up a place in line.
+pub struct Leave<'a> {
+    pub keys: &'a ShowtimeKeys,
+    pub session: &'a str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum LeaveReply {
+    /// `left`: whether the session was in line.
+    Ok { left: bool },
+}
+
+impl Contract for Leave<'_> {
+    type Reply = LeaveReply;
+
+    fn script() -> &'static LuaScript {
+        static SCRIPT: Loaded =
+            Loaded::new(|| LuaScript::load("leave", include_str!("lua/leave.lua")));
+        &SCRIPT
+    }
+
+    fn call(&self) -> ScriptCall {
+        ScriptCall::new()
+            .key("line", self.keys.line())
+            .key("line_party", self.keys.line_party())
+            .arg("session", self.session)
+            .arg("channel", self.keys.channel())
+    }
+}
+
+/// `serve.lua`: offer the free seats to the people in line, in order. `waiting` is the line
+/// as the caller read it; their holder keys are declared so the script may write any of them.
+pub struct Serve<'a> {
+    pub keys: &'a ShowtimeKeys,
+    pub showtime: &'a ShowtimeInfo,
+    pub offer_ttl: Duration,
+    /// Extensions an offer starts with already used (all of them: an offer gets none).
+    pub extensions_used: u32,
+    pub waiting: &'a [String],
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ServeReply {
+    Ok {
+        offers: u32,
+        /// When the offers made lapse (ms), if any were made.
+        expires_at: Option<i64>,
+        /// Someone joined after `waiting` was read: serve again.
+        stale: bool,
+    },
+    NeedsSold,
+}
+
+impl SoldCacheReply for ServeReply {
+    fn needs_sold(&self) -> bool {
+        matches!(self, Self::NeedsSold)
+    }
+}
+
+impl Contract for Serve<'_> {
+    type Reply = ServeReply;
+
+    fn script() -> &'static LuaScript {
+        static SCRIPT: Loaded =
+            Loaded::new(|| LuaScript::load("serve", include_str!("lua/serve.lua")));
+        &SCRIPT
+    }
+
+    fn call(&self) -> ScriptCall {
+        let (keys, showtime) = (self.keys, self.showtime);
+        let place = |seat: &i64| showtime.seats.get(seat).map_or((0, 0), |s| (s.row, s.col));
+        let rows: Vec<i32> = showtime.seat_ids.iter().map(|s| place(s).0).collect();
+        let cols: Vec<i32> = showtime.seat_ids.iter().map(|s| place(s).1).collect();
+        ScriptCall::new()
+            .key("sold", keys.sold())
+            .key("sold_loaded", keys.sold_loaded())
+            .key("version", keys.version())
+            .key("expiry", keys.expiry())
+            .key("line", keys.line())
+            .key("line_party", keys.line_party())
+            .key("line_served", keys.line_served())
+            .keys(
+                "seat",
+                showtime.seat_ids.iter().map(|&seat| keys.seat(seat)),
+            )
+            .keys("holder", self.waiting.iter().map(|s| keys.holder(s)))
+            .keys(
+                "holder_seats",
+                self.waiting.iter().map(|s| keys.holder_seats(s)),
+            )
+            .arg("channel", keys.channel())
+            .arg("ttl", ms(self.offer_ttl))
+            .arg("extensions", self.extensions_used)
+            .arg("seats", &showtime.seat_ids)
+            .arg("rows", rows)
+            .arg("cols", cols)
+            .arg("waiting", self.waiting)
+    }
+}
