@@ -19,7 +19,7 @@ pub use hold_timer::HoldTimer;
 pub use input::*;
 pub use legend::Legend;
 pub use live::{
-    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
     connect_live,
 };
 pub use model::*;
