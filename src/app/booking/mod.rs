@@ -6,24 +6,24 @@ mod checkout;
 mod hold_timer;
 mod input;
 mod legend;
+mod line_panel;
 mod live;
 mod model;
 mod seat_map;
 mod state;
 mod summary;
-mod waiting_line;
 
 pub use api::*;
 pub use checkout::CheckoutForm;
 pub use hold_timer::HoldTimer;
 pub use input::*;
 pub use legend::Legend;
+pub use line_panel::LinePanel;
 pub use live::{
-    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
-    connect_live,
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage,
+    apply_message, connect_live,
 };
 pub use model::*;
 pub use seat_map::SeatMap;
 pub use state::BookingState;
 pub use summary::SelectionSummary;
-pub use waiting_line::WaitingLine;

@@ -6,8 +6,8 @@ use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
-    BookingState, CheckoutForm, HoldTimer, Legend, LiveIndicator, SeatMap, SeatMapState,
-    SelectionSummary, WaitingLine, connect_live, seat_map,
+    BookingState, CheckoutForm, HoldTimer, Legend, LinePanel, LiveIndicator, SeatMap, SeatMapState,
+    SelectionSummary, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -126,7 +126,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
                     <Legend />
                 </div>
                 <aside class="side">
-                    <WaitingLine booking />
+                    <LinePanel booking />
                     <HoldTimer booking />
                     <SelectionSummary detail=detail.clone() booking />
                     <Show when=holding>
