@@ -1,5 +1,7 @@
 //! The booking state of one showtime page, shared by the seat map, the timer, the summary
-//! and the checkout form.
+//! and the checkout form: every seat's state, this person's hold and its countdown, the
+//! waiting line, and the seats' prices (the one place a seat's price and the hold's total
+//! are worked out).
 //!
 //! Each seat has its own signal, so a change to one seat re-renders that seat's button only.
 
@@ -10,6 +12,7 @@ use leptos::prelude::*;
 use super::api::{hold_seats, release_seats};
 use super::live::SeatChange;
 use super::model::{HoldStatus, LinePlace, SeatMapState, SeatState};
+use crate::app::catalog::ShowtimeDetail;
 use crate::app::error::AppError;
 use crate::app::platform::now_ms;
 
@@ -40,14 +43,23 @@ pub struct BookingState {
     pub max_party: u32,
     /// Seat names for messages ("C7").
     names: StoredValue<HashMap<i64, String>>,
+    /// Seat prices in cents; a seat whose kind has no price is missing (a data error the
+    /// seat map shows as "price unavailable").
+    prices: StoredValue<HashMap<i64, i64>>,
     /// The showtime version the seat signals reflect (from the snapshot and live deltas).
     version: StoredValue<u64>,
 }
 
 impl BookingState {
-    /// The state of a showtime page: its seats and their names from `names`, everything else
-    /// from the viewer's snapshot.
-    pub fn new(state: &SeatMapState, names: HashMap<i64, String>) -> Self {
+    /// The state of a showtime page: its seats, names and prices from `detail`, everything
+    /// else from the viewer's snapshot.
+    pub fn new(state: &SeatMapState, detail: &ShowtimeDetail) -> Self {
+        let seats = &detail.layout.seats;
+        let names: HashMap<i64, String> = seats.iter().map(|s| (s.id, s.short_name())).collect();
+        let prices: HashMap<i64, i64> = seats
+            .iter()
+            .filter_map(|s| Some((s.id, detail.price_of(s.kind)?)))
+            .collect();
         let this = Self {
             showtime_id: state.showtime_id,
             seats: StoredValue::new(
@@ -67,6 +79,7 @@ impl BookingState {
                 .max_seats
                 .min(u32::try_from(names.len()).unwrap_or(u32::MAX)),
             names: StoredValue::new(names),
+            prices: StoredValue::new(prices),
             version: StoredValue::new(state.version),
         };
         this.apply_snapshot(state);
@@ -128,6 +141,17 @@ impl BookingState {
         self.names
             .with_value(|n| n.get(&id).cloned())
             .unwrap_or_else(|| format!("#{id}"))
+    }
+
+    /// A seat's price in cents (`None`: the showtime has no price for its kind).
+    pub fn price(&self, id: i64) -> Option<i64> {
+        self.prices.with_value(|p| p.get(&id).copied())
+    }
+
+    /// What this person's hold costs, in cents (tracked: re-runs as the hold changes).
+    pub fn total(&self) -> i64 {
+        self.mine
+            .with(|mine| mine.iter().filter_map(|&id| self.price(id)).sum())
     }
 
     fn set_state(&self, id: i64, value: SeatState) {

@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -48,25 +46,7 @@ pub fn ShowtimePage() -> impl IntoView {
 
 #[component]
 fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
-    let names = detail
-        .layout
-        .seats
-        .iter()
-        .map(|s| (s.id, s.short_name()))
-        .collect();
-    let booking = BookingState::new(&seats, names);
-    let price_of: HashMap<i64, i64> = detail
-        .layout
-        .seats
-        .iter()
-        .map(|s| (s.id, detail.price_of(s.kind).unwrap_or(0)))
-        .collect();
-    let price_of = StoredValue::new(price_of);
-    let total = Signal::derive(move || {
-        booking
-            .mine
-            .with(|m| price_of.with_value(|p| m.iter().filter_map(|id| p.get(id)).sum()))
-    });
+    let booking = BookingState::new(&seats, &detail);
     let holding = move || booking.mine.with(|m| !m.is_empty());
     // Every change anyone makes to this showtime's seats, as it happens.
     let live = connect_live(booking);
@@ -122,7 +102,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
             <div class="booking">
                 <div class="booking-map">
                     <LiveIndicator status=live />
-                    <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() booking />
+                    <SeatMap layout=detail.layout.clone() booking />
                     <Legend />
                 </div>
                 <aside class="side">
@@ -130,7 +110,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
                     <HoldTimer booking />
                     <SelectionSummary detail=detail.clone() booking />
                     <Show when=holding>
-                        <CheckoutForm booking total />
+                        <CheckoutForm booking />
                     </Show>
                 </aside>
             </div>
