@@ -1,3 +1,6 @@
+//! The selection summary beside the seat map: the held seats with their prices and the
+//! total, and the latest booking notice (`data-testid="booking-message"`).
+
 use std::collections::HashMap;
 
 use leptos::prelude::*;

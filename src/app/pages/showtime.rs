@@ -1,3 +1,6 @@
+//! The showtime page (`/showtimes/:id`): loads the showtime and this visitor's seat states,
+//! builds the page's `BookingState` and lays out the booking components around it.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
