@@ -1,12 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
-import { openShowtimeIn, waitForHydration } from './helpers';
+import { expect, test } from '@playwright/test';
+import { openShowtimeIn, seat, waitForHydration } from './helpers';
 
 // Holding and buying seats needs the WASM bundle: hydrated project only. Each test uses its
 // own showtime (by index) so that parallel tests never compete for seats.
-
-function seat(page: Page, row: string, number: number) {
-  return page.getByRole('button', { name: new RegExp(`^Row ${row}, seat ${number}, `) });
-}
 
 test('hold two seats, watch the countdown, pay, see the confirmation', async ({ page }) => {
   await openShowtimeIn(page, 'Studio 2', 1);

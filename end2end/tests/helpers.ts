@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type Page } from '@playwright/test';
 
 /** Seat counts of the demo auditoriums (documented in docs/api.md). */
 export const AUDITORIUM_SEATS: Record<string, number> = {
@@ -17,6 +17,33 @@ export async function openShowtimeIn(page: Page, auditorium: string, index = 0) 
   await expect(link).toBeVisible();
   await link.click();
   await expect(page).toHaveURL(/\/showtimes\/\d+$/);
+}
+
+/**
+ * Opens `count` visitors (each its own browser context, hence its own session) on the same
+ * showtime, each hydrated and with its live feed connected. Close them with
+ * `page.context().close()`.
+ */
+export async function visitors(
+  browser: Browser,
+  count: number,
+  auditorium: string,
+  index: number,
+): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (let i = 0; i < count; i++) {
+    const page = await (await browser.newContext()).newPage();
+    await openShowtimeIn(page, auditorium, index);
+    await waitForHydration(page);
+    await waitForLive(page);
+    pages.push(page);
+  }
+  return pages;
+}
+
+/** A seat's button on the seat map, by its accessible name ("Row C, seat 7, …"). */
+export function seat(page: Page, row: string, number: number) {
+  return page.getByRole('button', { name: new RegExp(`^Row ${row}, seat ${number}, `) });
 }
 
 /** Waits until the WASM bundle has hydrated the page (App sets the attribute). */

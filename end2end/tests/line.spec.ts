@@ -1,24 +1,8 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { openShowtimeIn, waitForHydration, waitForLive } from './helpers';
+import { expect, test, type Page } from '@playwright/test';
+import { seat, visitors } from './helpers';
 
 // The waiting line on the 8-seat Screening Room, with three visitors (three sessions):
 // A holds every seat, B and C line up, A lets two seats go, and they go to B, who was first.
-
-function seat(page: Page, row: string, number: number) {
-  return page.getByRole('button', { name: new RegExp(`^Row ${row}, seat ${number}, `) });
-}
-
-async function visitors(browser: Browser, count: number): Promise<Page[]> {
-  const pages: Page[] = [];
-  for (let i = 0; i < count; i++) {
-    const page = await (await browser.newContext()).newPage();
-    await openShowtimeIn(page, 'Screening Room', 3);
-    await waitForHydration(page);
-    await waitForLive(page);
-    pages.push(page);
-  }
-  return pages;
-}
 
 async function joinLine(page: Page, party: string) {
   await expect(page.getByText('Every seat is taken right now.')).toBeVisible();
@@ -29,7 +13,7 @@ async function joinLine(page: Page, party: string) {
 test('freed seats go to the head of the line, and everyone sees their place move', async ({
   browser,
 }) => {
-  const [a, b, c] = await visitors(browser, 3);
+  const [a, b, c] = await visitors(browser, 3, 'Screening Room', 3);
   try {
     // Nothing to wait for while seats are free.
     await expect(b.getByRole('button', { name: 'Join the waiting line' })).toHaveCount(0);

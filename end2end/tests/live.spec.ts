@@ -1,26 +1,11 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { openShowtimeIn, waitForHydration, waitForLive } from './helpers';
+import { expect, test } from '@playwright/test';
+import { seat, visitors } from './helpers';
 
 // Two visitors (two browser contexts, two sessions) on one showtime: each sees the other's
 // changes without reloading.
 
-function seat(page: Page, row: string, number: number) {
-  return page.getByRole('button', { name: new RegExp(`^Row ${row}, seat ${number}, `) });
-}
-
-async function twoVisitors(browser: Browser, auditorium: string, index: number) {
-  const a = await (await browser.newContext()).newPage();
-  const b = await (await browser.newContext()).newPage();
-  for (const page of [a, b]) {
-    await openShowtimeIn(page, auditorium, index);
-    await waitForHydration(page);
-    await waitForLive(page);
-  }
-  return [a, b];
-}
-
 test('holds, releases and sales show up live in another browser', async ({ browser }) => {
-  const [a, b] = await twoVisitors(browser, 'Grand Hall', 1);
+  const [a, b] = await visitors(browser, 2, 'Grand Hall', 1);
   try {
     await seat(a, 'G', 9).click();
     await expect(seat(a, 'G', 9)).toHaveAttribute('data-state', 'mine');
@@ -47,7 +32,7 @@ test.describe('with 4-second holds', () => {
   test.use({ baseURL: process.env.SHORT_TTL_URL ?? 'http://127.0.0.1:3101' });
 
   test('an expired hold frees the seat in the other browser', async ({ browser }) => {
-    const [a, b] = await twoVisitors(browser, 'Screening Room', 2);
+    const [a, b] = await visitors(browser, 2, 'Screening Room', 2);
     try {
       await seat(a, 'B', 3).click();
       await expect(seat(b, 'B', 3)).toHaveAttribute('data-state', 'held');

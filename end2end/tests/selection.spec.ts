@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { cents, openShowtimeIn, waitForHydration } from './helpers';
+import { cents, openShowtimeIn, seat, waitForHydration } from './helpers';
 
 // Needs the WASM bundle: runs in the hydrated project only. Clicking holds seats, so this test
 // uses a showtime of its own (index 5) that no other test touches.
@@ -15,8 +15,8 @@ test('selecting two seats lists both with the right total', async ({ page }) => 
   await openShowtimeIn(page, 'Studio 2', 5);
   await waitForHydration(page);
 
-  const first = page.getByRole('button', { name: /^Row C, seat 3, / });
-  const second = page.getByRole('button', { name: /^Row F, seat 10, / });
+  const first = seat(page, 'C', 3);
+  const second = seat(page, 'F', 10);
   const price1 = cents((await first.getAttribute('aria-label')) ?? '');
   const price2 = cents((await second.getAttribute('aria-label')) ?? '');
   // Row F is premium: the total must come from each seat's own price.

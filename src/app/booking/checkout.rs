@@ -13,7 +13,7 @@ use crate::app::money::format_cents;
 use crate::app::platform::random_key;
 
 #[component]
-pub fn CheckoutForm(booking: BookingState, #[prop(into)] total: Signal<i64>) -> impl IntoView {
+pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let card = RwSignal::new(String::new());
@@ -125,7 +125,7 @@ pub fn CheckoutForm(booking: BookingState, #[prop(into)] total: Signal<i64>) -> 
                     if pending.get() {
                         "Paying…".to_string()
                     } else {
-                        format!("Pay {}", format_cents(total.get()))
+                        format!("Pay {}", format_cents(booking.total()))
                     }
                 }}
             </button>

@@ -1,3 +1,5 @@
+//! The seat map's legend: what each seat kind's colour and shape mean.
+
 use leptos::prelude::*;
 
 use crate::app::catalog::SeatKind;

@@ -6,24 +6,34 @@ mod checkout;
 mod hold_timer;
 mod input;
 mod legend;
+mod line_panel;
 mod live;
 mod model;
 mod seat_map;
 mod state;
 mod summary;
-mod waiting_line;
 
-pub use api::*;
+pub use api::{
+    decline_offer, extend_hold, hold_seats, join_line, leave_line, line_place, order, purchase,
+    release_all, release_seats, seat_map,
+};
+// The request types `#[server]` generates for each function above (for calling one by type).
+pub use api::{
+    DeclineOffer, ExtendHold, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, Order, Purchase,
+    ReleaseAll, ReleaseSeats, SeatMapQuery,
+};
 pub use checkout::CheckoutForm;
 pub use hold_timer::HoldTimer;
-pub use input::*;
+pub use input::{BuyerName, CardNumber, Email, IdempotencyKey, seat_selection};
 pub use legend::Legend;
+pub use line_panel::LinePanel;
 pub use live::{
-    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
-    connect_live,
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage,
+    apply_message, connect_live,
 };
-pub use model::*;
+pub use model::{
+    HoldStatus, LinePlace, OrderSeat, OrderView, PurchaseRequest, SeatMapState, SeatState,
+};
 pub use seat_map::SeatMap;
 pub use state::BookingState;
 pub use summary::SelectionSummary;
-pub use waiting_line::WaitingLine;

@@ -10,11 +10,10 @@ use leptos::prelude::*;
 
 use super::model::SeatState;
 use super::state::BookingState;
-use crate::app::catalog::{Price, Seat, SeatKind, SeatLayout};
+use crate::app::catalog::{Seat, SeatKind, SeatLayout};
 
 #[component]
-pub fn SeatMap(layout: SeatLayout, prices: Vec<Price>, booking: BookingState) -> impl IntoView {
-    let price_of = move |kind: SeatKind| prices.iter().find(|p| p.kind == kind).map(|p| p.cents);
+pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
     // Row labels sit in an extra column at each end; seats are shifted one column right.
     let label_end = layout.grid_cols + 2;
     let grid_style = format!("--cols: {}; --rows: {}", layout.grid_cols, layout.grid_rows);
@@ -38,10 +37,7 @@ pub fn SeatMap(layout: SeatLayout, prices: Vec<Price>, booking: BookingState) ->
     let seats = layout
         .seats
         .into_iter()
-        .map(|seat| {
-            let price = price_of(seat.kind);
-            view! { <SeatButton seat price booking /> }
-        })
+        .map(|seat| view! { <SeatButton seat booking /> })
         .collect_view();
     view! {
         <div class="seat-map">
@@ -57,8 +53,9 @@ pub fn SeatMap(layout: SeatLayout, prices: Vec<Price>, booking: BookingState) ->
 }
 
 #[component]
-fn SeatButton(seat: Seat, price: Option<i64>, booking: BookingState) -> impl IntoView {
+fn SeatButton(seat: Seat, booking: BookingState) -> impl IntoView {
     let id = seat.id;
+    let price = booking.price(id);
     let state = booking.seat(id);
     let unavailable = move || matches!(state.get(), SeatState::Held | SeatState::Sold);
     // Wheelchair spaces show the symbol instead of a number; the name says it in words.

@@ -1,5 +1,7 @@
 //! The booking state of one showtime page, shared by the seat map, the timer, the summary
-//! and the checkout form.
+//! and the checkout form: every seat's state, this person's hold and its countdown, the
+//! waiting line, and the seats' prices (the one place a seat's price and the hold's total
+//! are worked out).
 //!
 //! Each seat has its own signal, so a change to one seat re-renders that seat's button only.
 
@@ -10,6 +12,7 @@ use leptos::prelude::*;
 use super::api::{hold_seats, release_seats};
 use super::live::SeatChange;
 use super::model::{HoldStatus, LinePlace, SeatMapState, SeatState};
+use crate::app::catalog::ShowtimeDetail;
 use crate::app::error::AppError;
 use crate::app::platform::now_ms;
 
@@ -40,54 +43,46 @@ pub struct BookingState {
     pub max_party: u32,
     /// Seat names for messages ("C7").
     names: StoredValue<HashMap<i64, String>>,
+    /// Seat prices in cents; a seat whose kind has no price is missing (a data error the
+    /// seat map shows as "price unavailable").
+    prices: StoredValue<HashMap<i64, i64>>,
     /// The showtime version the seat signals reflect (from the snapshot and live deltas).
     version: StoredValue<u64>,
 }
 
 impl BookingState {
-    pub fn new(state: &SeatMapState, names: HashMap<i64, String>) -> Self {
-        let mut seats: HashMap<i64, RwSignal<SeatState>> = names
-            .keys()
-            .map(|&id| (id, RwSignal::new(SeatState::Available)))
+    /// The state of a showtime page: its seats, names and prices from `detail`, everything
+    /// else from the viewer's snapshot.
+    pub fn new(state: &SeatMapState, detail: &ShowtimeDetail) -> Self {
+        let seats = &detail.layout.seats;
+        let names: HashMap<i64, String> = seats.iter().map(|s| (s.id, s.short_name())).collect();
+        let prices: HashMap<i64, i64> = seats
+            .iter()
+            .filter_map(|s| Some((s.id, detail.price_of(s.kind)?)))
             .collect();
-        let mut set = |ids: &[i64], value: SeatState| {
-            for id in ids {
-                if let Some(signal) = seats.get_mut(id) {
-                    signal.set(value);
-                }
-            }
-        };
-        set(&state.sold, SeatState::Sold);
-        set(&state.held, SeatState::Held);
-        let mine: BTreeSet<i64> = state
-            .hold
-            .as_ref()
-            .map(|h| h.seat_ids.iter().copied().collect())
-            .unwrap_or_default();
-        set(&mine.iter().copied().collect::<Vec<_>>(), SeatState::Mine);
-        let mine_empty = mine.is_empty();
         let this = Self {
             showtime_id: state.showtime_id,
-            seats: StoredValue::new(seats),
-            mine: RwSignal::new(mine),
+            seats: StoredValue::new(
+                names
+                    .keys()
+                    .map(|&id| (id, RwSignal::new(SeatState::Available)))
+                    .collect(),
+            ),
+            mine: RwSignal::new(BTreeSet::new()),
             deadline: RwSignal::new(None),
             initial_left_ms: RwSignal::new(None),
             extensions_left: RwSignal::new(0),
             notice: RwSignal::new(None),
-            line: RwSignal::new(state.line),
-            offer: RwSignal::new(state.offer && !mine_empty),
+            line: RwSignal::new(None),
+            offer: RwSignal::new(false),
             max_party: state
                 .max_seats
                 .min(u32::try_from(names.len()).unwrap_or(u32::MAX)),
             names: StoredValue::new(names),
+            prices: StoredValue::new(prices),
             version: StoredValue::new(state.version),
         };
-        if let Some(hold) = &state.hold {
-            this.initial_left_ms.set(Some(hold.expires_in_ms));
-            this.deadline
-                .set(Some(now_ms() + hold.expires_in_ms as f64));
-            this.extensions_left.set(hold.extensions_left);
-        }
+        this.apply_snapshot(state);
         this
     }
 
@@ -148,8 +143,47 @@ impl BookingState {
             .unwrap_or_else(|| format!("#{id}"))
     }
 
+    /// A seat's price in cents (`None`: the showtime has no price for its kind).
+    pub fn price(&self, id: i64) -> Option<i64> {
+        self.prices.with_value(|p| p.get(&id).copied())
+    }
+
+    /// What this person's hold costs, in cents (tracked: re-runs as the hold changes).
+    pub fn total(&self) -> i64 {
+        self.mine
+            .with(|mine| mine.iter().filter_map(|&id| self.price(id)).sum())
+    }
+
     fn set_state(&self, id: i64, value: SeatState) {
         self.seat(id).set(value);
+    }
+
+    /// Sets a seat's state and keeps `mine` in step with it.
+    fn mark(&self, id: i64, value: SeatState) {
+        self.set_state(id, value);
+        self.mine.update(|mine| {
+            if value == SeatState::Mine {
+                mine.insert(id);
+            } else {
+                mine.remove(&id);
+            }
+        });
+    }
+
+    /// The countdown of the hold the server reported (`None`: no hold, no countdown).
+    fn set_countdown(&self, hold: Option<&HoldStatus>) {
+        match hold {
+            Some(hold) => {
+                self.deadline
+                    .set(Some(now_ms() + hold.expires_in_ms as f64));
+                self.initial_left_ms.set(Some(hold.expires_in_ms));
+                self.extensions_left.set(hold.extensions_left);
+            }
+            None => {
+                self.deadline.set(None);
+                self.initial_left_ms.set(None);
+            }
+        }
     }
 
     /// Makes the local picture match the server's answer about this person's hold.
@@ -168,22 +202,14 @@ impl BookingState {
             self.set_state(*id, SeatState::Mine);
         }
         self.mine.set(now_mine);
-        match hold {
-            Some(hold) => {
-                self.deadline
-                    .set(Some(now_ms() + hold.expires_in_ms as f64));
-                self.initial_left_ms.set(Some(hold.expires_in_ms));
-                self.extensions_left.set(hold.extensions_left);
-            }
-            None => {
-                self.deadline.set(None);
-                self.initial_left_ms.set(None);
-                self.offer.set(false);
-            }
+        self.set_countdown(hold.as_ref());
+        if hold.is_none() {
+            self.offer.set(false);
         }
     }
 
-    /// Replaces the whole picture with a snapshot from the live feed.
+    /// Replaces the whole picture with a snapshot: the page's first one, or one from the
+    /// live feed.
     pub fn apply_snapshot(&self, state: &SeatMapState) {
         let sold: BTreeSet<i64> = state.sold.iter().copied().collect();
         let held: BTreeSet<i64> = state.held.iter().copied().collect();
@@ -209,14 +235,7 @@ impl BookingState {
             }
         });
         self.mine.set(mine);
-        match &state.hold {
-            Some(hold) if !hold.seat_ids.is_empty() => {
-                self.deadline
-                    .set(Some(now_ms() + hold.expires_in_ms as f64));
-                self.extensions_left.set(hold.extensions_left);
-            }
-            _ => self.deadline.set(None),
-        }
+        self.set_countdown(state.hold.as_ref().filter(|h| !h.seat_ids.is_empty()));
         self.offer
             .set(state.offer && self.mine.with_untracked(|m| !m.is_empty()));
         self.line.set(state.line);
@@ -241,18 +260,12 @@ impl BookingState {
         self.version.set_value(version);
         let mut lost_mine = false;
         for change in changes {
-            let signal = self.seat(change.seat);
-            if signal.get_untracked() == SeatState::Mine && change.state != SeatState::Mine {
+            if self.seat(change.seat).get_untracked() == SeatState::Mine
+                && change.state != SeatState::Mine
+            {
                 lost_mine = true;
             }
-            signal.set(change.state);
-            self.mine.update(|mine| {
-                if change.state == SeatState::Mine {
-                    mine.insert(change.seat);
-                } else {
-                    mine.remove(&change.seat);
-                }
-            });
+            self.mark(change.seat, change.state);
         }
         if let Some(left) = hold_expires_in_ms {
             self.deadline.set(Some(now_ms() + left as f64));
@@ -288,51 +301,17 @@ impl BookingState {
 
     /// A click on a seat: hold it if free, release it if it is ours.
     pub fn toggle(&self, id: i64) {
-        let this = *self;
         match self.seat(id).get_untracked() {
-            SeatState::Available => {
-                // Optimistic: show it as ours at once, roll back if the server says no.
-                self.set_state(id, SeatState::Mine);
-                self.mine.update(|m| {
-                    m.insert(id);
-                });
-                self.notice.set(None);
-                leptos::task::spawn_local(async move {
-                    match hold_seats(this.showtime_id, vec![id]).await {
-                        Ok(hold) => this.apply_hold(Some(hold)),
-                        Err(error) => {
-                            this.mine.update(|m| {
-                                m.remove(&id);
-                            });
-                            let back = match error {
-                                AppError::SeatTaken { .. } => SeatState::Held,
-                                _ => SeatState::Available,
-                            };
-                            this.set_state(id, back);
-                            this.fail(id, error);
-                        }
-                    }
-                });
-            }
-            SeatState::Mine => {
-                self.set_state(id, SeatState::Available);
-                self.mine.update(|m| {
-                    m.remove(&id);
-                });
-                self.notice.set(None);
-                leptos::task::spawn_local(async move {
-                    match release_seats(this.showtime_id, vec![id]).await {
-                        Ok(hold) => this.apply_hold(Some(hold)),
-                        Err(error) => {
-                            this.set_state(id, SeatState::Mine);
-                            this.mine.update(|m| {
-                                m.insert(id);
-                            });
-                            this.fail(id, error);
-                        }
-                    }
-                });
-            }
+            SeatState::Available => self.change_optimistically(
+                id,
+                SeatState::Mine,
+                hold_seats(self.showtime_id, vec![id]),
+            ),
+            SeatState::Mine => self.change_optimistically(
+                id,
+                SeatState::Available,
+                release_seats(self.showtime_id, vec![id]),
+            ),
             SeatState::Held => {
                 self.notice.set(Some(Notice::Error(format!(
                     "Seat {} is already taken by someone else. Please pick another seat.",
@@ -346,6 +325,34 @@ impl BookingState {
                 ))));
             }
         }
+    }
+
+    /// Holding or releasing one seat, optimistically: it shows as `to` at once, and goes back
+    /// to what it was if the server says no (or to `held`, if the seat we tried to hold was
+    /// just taken by someone else), with the reason as the notice.
+    fn change_optimistically(
+        &self,
+        id: i64,
+        to: SeatState,
+        call: impl Future<Output = Result<HoldStatus, AppError>> + 'static,
+    ) {
+        let this = *self;
+        let from = self.seat(id).get_untracked();
+        self.mark(id, to);
+        self.notice.set(None);
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(hold) => this.apply_hold(Some(hold)),
+                Err(error) => {
+                    let back = match (&error, from) {
+                        (AppError::SeatTaken { .. }, SeatState::Available) => SeatState::Held,
+                        _ => from,
+                    };
+                    this.mark(id, back);
+                    this.fail(id, error);
+                }
+            }
+        });
     }
 
     fn fail(&self, id: i64, error: AppError) {

@@ -1,3 +1,6 @@
+//! The selection summary beside the seat map: the held seats with their prices and the
+//! total, and the latest booking notice (`data-testid="booking-message"`).
+
 use std::collections::HashMap;
 
 use leptos::prelude::*;
@@ -10,28 +13,29 @@ use crate::app::money::format_cents;
 /// message about the booking.
 #[component]
 pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl IntoView {
-    // Seat id → (position for ordering, "C7", price). Built once; the hold only holds ids.
-    let lookup: HashMap<i64, ((i32, i32), String, i64)> = detail
+    // Seat id → place on the map, for listing the hold in seat-map order (the hold only
+    // holds ids). Names and prices come from the booking state.
+    let place: HashMap<i64, (i32, i32)> = detail
         .layout
         .seats
         .iter()
-        .map(|seat| {
-            let price = detail.price_of(seat.kind).unwrap_or(0);
-            (
-                seat.id,
-                ((seat.grid_row, seat.grid_col), seat.short_name(), price),
-            )
-        })
+        .map(|seat| (seat.id, (seat.grid_row, seat.grid_col)))
         .collect();
-    let lookup = StoredValue::new(lookup);
+    let place = StoredValue::new(place);
     let lines = move || {
         let mut lines: Vec<_> = booking.mine.with(|ids| {
-            lookup.with_value(|l| ids.iter().filter_map(|id| l.get(id).cloned()).collect())
+            place.with_value(|place| {
+                ids.iter()
+                    .filter_map(|&id| {
+                        let at = *place.get(&id)?;
+                        Some((at, booking.name(id), booking.price(id).unwrap_or(0)))
+                    })
+                    .collect()
+            })
         });
         lines.sort();
         lines
     };
-    let total = move || lines().iter().map(|(_, _, price)| price).sum::<i64>();
     let count = move || booking.mine.with(|s| s.len());
     let notice = move || {
         booking.notice.get().map(|notice| {
@@ -75,7 +79,7 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                             let n = count();
                             format!("{n} seat{}", if n == 1 { "" } else { "s" })
                         }} " · Total "
-                        <strong data-testid="total">{move || format_cents(total())}</strong>
+                        <strong data-testid="total">{move || format_cents(booking.total())}</strong>
                     </p>
                 </Show>
             </div>

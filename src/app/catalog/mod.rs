@@ -6,7 +6,9 @@
 
 mod api;
 
-pub use api::*;
+pub use api::{movie, now_showing, showtime};
+// The request types `#[server]` generates for each function above (for calling one by type).
+pub use api::{Movie, NowShowing, Showtime};
 
 use serde::{Deserialize, Serialize};
 

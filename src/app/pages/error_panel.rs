@@ -1,3 +1,6 @@
+//! How a page shows a failed server call: the error in place of its content, with the
+//! matching HTTP status on the server render.
+
 use leptos::prelude::*;
 
 use super::NotFound;

@@ -1,3 +1,5 @@
+//! The home page (`/`): every movie showing in the coming week.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 

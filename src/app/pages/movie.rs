@@ -1,3 +1,5 @@
+//! The movie page (`/movies/:id`): one movie and its upcoming showtimes.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,3 +1,5 @@
+//! One movie's card (poster, facts, showtimes by day), shared by the home and movie pages.
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 

@@ -1,3 +1,5 @@
+//! The "not found" page, for unknown routes and for things a page could not find (404).
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -1,3 +1,5 @@
+//! The order confirmation page (`/orders/:code`).
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

@@ -1,4 +1,5 @@
-use std::collections::HashMap;
+//! The showtime page (`/showtimes/:id`): loads the showtime and this visitor's seat states,
+//! builds the page's `BookingState` and lays out the booking components around it.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -6,8 +7,8 @@ use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
-    BookingState, CheckoutForm, HoldTimer, Legend, LiveIndicator, SeatMap, SeatMapState,
-    SelectionSummary, WaitingLine, connect_live, seat_map,
+    BookingState, CheckoutForm, HoldTimer, Legend, LinePanel, LiveIndicator, SeatMap, SeatMapState,
+    SelectionSummary, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -48,25 +49,7 @@ pub fn ShowtimePage() -> impl IntoView {
 
 #[component]
 fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
-    let names = detail
-        .layout
-        .seats
-        .iter()
-        .map(|s| (s.id, s.short_name()))
-        .collect();
-    let booking = BookingState::new(&seats, names);
-    let price_of: HashMap<i64, i64> = detail
-        .layout
-        .seats
-        .iter()
-        .map(|s| (s.id, detail.price_of(s.kind).unwrap_or(0)))
-        .collect();
-    let price_of = StoredValue::new(price_of);
-    let total = Signal::derive(move || {
-        booking
-            .mine
-            .with(|m| price_of.with_value(|p| m.iter().filter_map(|id| p.get(id)).sum()))
-    });
+    let booking = BookingState::new(&seats, &detail);
     let holding = move || booking.mine.with(|m| !m.is_empty());
     // Every change anyone makes to this showtime's seats, as it happens.
     let live = connect_live(booking);
@@ -122,15 +105,15 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
             <div class="booking">
                 <div class="booking-map">
                     <LiveIndicator status=live />
-                    <SeatMap layout=detail.layout.clone() prices=detail.prices.clone() booking />
+                    <SeatMap layout=detail.layout.clone() booking />
                     <Legend />
                 </div>
                 <aside class="side">
-                    <WaitingLine booking />
+                    <LinePanel booking />
                     <HoldTimer booking />
                     <SelectionSummary detail=detail.clone() booking />
                     <Show when=holding>
-                        <CheckoutForm booking total />
+                        <CheckoutForm booking />
                     </Show>
                 </aside>
             </div>

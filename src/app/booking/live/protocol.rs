@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::booking::model::{LinePlace, SeatMapState, SeatState};
 
+/// WebSocket close code for "no such showtime: do not retry". Application close codes are
+/// 4000–4999 (RFC 6455 leaves that range to applications); the server closes with this one
+/// when the showtime does not exist, and the browser then stops reconnecting.
+pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

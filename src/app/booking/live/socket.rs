@@ -9,11 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{LiveStatus, ServerMessage, apply_message};
+use super::{CLOSE_UNKNOWN_SHOWTIME, LiveStatus, ServerMessage, apply_message};
 use crate::app::booking::state::BookingState;
-
-/// Close code the server uses for "no such showtime": do not retry.
-const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
 
 struct Connection {
     socket: WebSocket,

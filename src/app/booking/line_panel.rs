@@ -8,8 +8,10 @@ use super::api::{decline_offer, join_line, leave_line};
 use super::hold_timer::{clock, time_left};
 use super::state::{BookingState, Notice};
 
+/// The waiting line's panel: an offer, the place in line, or the way in, whichever applies.
+/// (Named for what it draws; the server's `WaitingLine` is the line itself.)
 #[component]
-pub fn WaitingLine(booking: BookingState) -> impl IntoView {
+pub fn LinePanel(booking: BookingState) -> impl IntoView {
     let holding = move || booking.mine.with(|m| !m.is_empty());
     let free = Memo::new(move |_| booking.free_count() as u32);
     move || {
