@@ -1,3 +1,5 @@
+//! `GET /healthz`: up only when Postgres and Redis both answer.
+
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};

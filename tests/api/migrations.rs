@@ -1,3 +1,6 @@
+//! The schema: migrations apply and rerun cleanly, the ticket fence holds, and the demo
+//! catalog loads once.
+
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
 

@@ -1,3 +1,5 @@
+//! Server-rendered pages: what a browser (or a crawler) gets before any JavaScript runs.
+
 use crate::helpers::spawn_app;
 
 fn count(haystack: &str, needle: &str) -> usize {

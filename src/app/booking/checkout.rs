@@ -12,16 +12,84 @@ use crate::app::error::AppError;
 use crate::app::money::format_cents;
 use crate::app::platform::random_key;
 
+/// The form's state: the fields, the last error, whether a payment is running, and the
+/// purchase key of the current attempt.
+#[derive(Clone, Copy)]
+struct Form {
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    card: RwSignal<String>,
+    error: RwSignal<Option<String>>,
+    pending: RwSignal<bool>,
+    /// One key per purchase attempt, kept across a retry after a network failure so that a
+    /// payment that went through is not taken twice.
+    attempt_key: RwSignal<Option<String>>,
+}
+
+impl Form {
+    fn new() -> Self {
+        Self {
+            name: RwSignal::new(String::new()),
+            email: RwSignal::new(String::new()),
+            card: RwSignal::new(String::new()),
+            error: RwSignal::new(None),
+            pending: RwSignal::new(false),
+            attempt_key: RwSignal::new(None),
+        }
+    }
+
+    /// The purchase of the hold's seats, if every field is valid (else the first problem is
+    /// shown).
+    fn request(&self, booking: BookingState) -> Option<PurchaseRequest> {
+        let checks = (
+            BuyerName::parse(&self.name.get_untracked()),
+            Email::parse(&self.email.get_untracked()),
+            CardNumber::parse(&self.card.get_untracked()),
+        );
+        let (name, email, card) = match checks {
+            (Ok(n), Ok(e), Ok(c)) => (n, e, c),
+            (n, e, c) => {
+                let first = [n.err(), e.err(), c.err()].into_iter().flatten().next();
+                self.error.set(first.map(|m| capitalise(&m)));
+                return None;
+            }
+        };
+        let key = self.attempt_key.get_untracked().unwrap_or_else(random_key);
+        self.attempt_key.set(Some(key.clone()));
+        Some(PurchaseRequest {
+            showtime_id: booking.showtime_id,
+            seat_ids: booking.mine.get_untracked().into_iter().collect(),
+            name: name.as_str().to_string(),
+            email: email.as_str().to_string(),
+            card_number: card.digits().to_string(),
+            idempotency_key: key,
+        })
+    }
+
+    fn failed(&self, failure: AppError, booking: BookingState) {
+        self.pending.set(false);
+        // Only a request that may not have arrived keeps its key for the retry.
+        if !matches!(failure, AppError::Transport { .. }) {
+            self.attempt_key.set(None);
+        }
+        if let AppError::HoldExpired { .. } = failure {
+            booking.expire();
+        }
+        self.error.set(Some(capitalise(&failure.to_string())));
+    }
+}
+
 #[component]
 pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
-    let name = RwSignal::new(String::new());
-    let email = RwSignal::new(String::new());
-    let card = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    // One key per purchase attempt, kept across a retry after a network failure so that a
-    // payment that went through is not taken twice.
-    let attempt_key = RwSignal::new(None::<String>);
+    let form = Form::new();
+    let Form {
+        name,
+        email,
+        card,
+        error,
+        pending,
+        ..
+    } = form;
     let navigate = use_navigate();
 
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -29,28 +97,8 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        let checks = (
-            BuyerName::parse(&name.get_untracked()),
-            Email::parse(&email.get_untracked()),
-            CardNumber::parse(&card.get_untracked()),
-        );
-        let (name, email, card) = match checks {
-            (Ok(n), Ok(e), Ok(c)) => (n, e, c),
-            (n, e, c) => {
-                let first = [n.err(), e.err(), c.err()].into_iter().flatten().next();
-                error.set(first.map(|m| capitalise(&m)));
-                return;
-            }
-        };
-        let key = attempt_key.get_untracked().unwrap_or_else(random_key);
-        attempt_key.set(Some(key.clone()));
-        let request = PurchaseRequest {
-            showtime_id: booking.showtime_id,
-            seat_ids: booking.mine.get_untracked().into_iter().collect(),
-            name: name.as_str().to_string(),
-            email: email.as_str().to_string(),
-            card_number: card.digits().to_string(),
-            idempotency_key: key,
+        let Some(request) = form.request(booking) else {
+            return;
         };
         error.set(None);
         pending.set(true);
@@ -63,17 +111,7 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
                         NavigateOptions::default(),
                     );
                 }
-                Err(failure) => {
-                    pending.set(false);
-                    // Only a request that may not have arrived keeps its key for the retry.
-                    if !matches!(failure, AppError::Transport { .. }) {
-                        attempt_key.set(None);
-                    }
-                    if let AppError::HoldExpired { .. } = failure {
-                        booking.expire();
-                    }
-                    error.set(Some(capitalise(&failure.to_string())));
-                }
+                Err(failure) => form.failed(failure, booking),
             }
         });
     };

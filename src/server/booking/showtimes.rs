@@ -12,6 +12,7 @@ use sqlx::PgPool;
 
 use crate::app::catalog::SeatKind;
 use crate::app::error::AppError;
+use crate::server::catalog::{self, LoadedShowtime};
 
 #[derive(Debug)]
 pub struct ShowtimeInfo {
@@ -100,68 +101,33 @@ impl ShowtimeCache {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    starts_at: DateTime<Utc>,
-    title: String,
-    auditorium: String,
-    auditorium_id: i64,
-    theater: String,
-    timezone: String,
-}
-
+/// Booking's view of the catalog's showtime: the seats that have a price, by id.
 async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
-    let row = sqlx::query_as::<_, Row>(
-        "SELECT s.starts_at, m.title, a.name AS auditorium, a.id AS auditorium_id,
-                t.name AS theater, t.timezone
-           FROM showtimes s
-           JOIN movies m ON m.id = s.movie_id
-           JOIN auditoriums a ON a.id = s.auditorium_id
-           JOIN theaters t ON t.id = a.theater_id
-          WHERE s.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?
-    .ok_or_else(|| AppError::not_found(format!("showtime {id}")))?;
-
-    let seats = sqlx::query_as::<_, (i64, String, i32, SeatKind, i32, i32, i32)>(
-        "SELECT se.id, se.row_label, se.number, se.kind, p.price_cents, se.grid_row, se.grid_col
-           FROM seats se
-           JOIN showtime_prices p ON p.showtime_id = $2 AND p.kind = se.kind
-          WHERE se.auditorium_id = $1
-          ORDER BY se.grid_row, se.grid_col",
-    )
-    .bind(row.auditorium_id)
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-
-    let local = row
-        .starts_at
-        .with_timezone(&crate::server::catalog::zone(&row.timezone));
+    let LoadedShowtime { detail, starts_at } = catalog::load_showtime(db, id).await?;
+    // A seat whose kind has no price in this showtime is not for sale.
+    let seats: Vec<(i64, SeatInfo)> = detail
+        .layout
+        .seats
+        .iter()
+        .filter_map(|seat| {
+            let info = SeatInfo {
+                name: seat.short_name(),
+                kind: seat.kind,
+                price_cents: detail.price_of(seat.kind)?,
+                row: seat.grid_row,
+                col: seat.grid_col,
+            };
+            Some((seat.id, info))
+        })
+        .collect();
     Ok(ShowtimeInfo {
         id,
-        starts_at: row.starts_at,
-        starts_label: local.format("%a %-d %b, %H:%M").to_string(),
-        movie_title: row.title,
-        auditorium: row.auditorium,
-        theater: row.theater,
-        seat_ids: seats.iter().map(|s| s.0).collect(),
-        seats: seats
-            .into_iter()
-            .map(|(id, label, number, kind, price, row, col)| {
-                (
-                    id,
-                    SeatInfo {
-                        name: format!("{label}{number}"),
-                        kind,
-                        price_cents: i64::from(price),
-                        row,
-                        col,
-                    },
-                )
-            })
-            .collect(),
+        starts_at,
+        starts_label: detail.starts_at,
+        movie_title: detail.movie_title,
+        auditorium: detail.auditorium,
+        theater: detail.theater,
+        seat_ids: seats.iter().map(|(id, _)| *id).collect(),
+        seats: seats.into_iter().collect(),
     })
 }

@@ -55,6 +55,18 @@ pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
 #[tracing::instrument]
 pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
     let state = AppState::current()?;
+    Ok(load_showtime(&state.db, id).await?.detail)
+}
+
+/// A showtime as the catalog shows it, and when it starts.
+pub struct LoadedShowtime {
+    pub detail: ShowtimeDetail,
+    pub starts_at: DateTime<Utc>,
+}
+
+/// The one read of a showtime, its movie, room, seats and prices: the showtime page shows it
+/// and booking caches it (`booking::showtimes`).
+pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppError> {
     let row = sqlx::query_as::<_, ShowtimeRow>(
         "SELECT s.id, s.starts_at, m.id AS movie_id, m.title, m.runtime_minutes, m.rating,
                 m.poster_hue, a.id AS auditorium_id, a.name AS auditorium, a.grid_rows,
@@ -66,7 +78,7 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
           WHERE s.id = $1",
     )
     .bind(id)
-    .fetch_optional(&state.db)
+    .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::not_found(format!("showtime {id}")))?;
 
@@ -74,7 +86,7 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
         "SELECT kind, price_cents FROM showtime_prices WHERE showtime_id = $1 ORDER BY kind",
     )
     .bind(id)
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?
     .into_iter()
     .map(|(kind, cents)| Price {
@@ -88,7 +100,7 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
            FROM seats WHERE auditorium_id = $1 ORDER BY grid_row, grid_col",
     )
     .bind(row.auditorium_id)
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
 
     let mut rows: Vec<RowLabel> = Vec::new();
@@ -101,9 +113,7 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
         }
     }
 
-    let tz = zone(&row.timezone);
-    let local = row.starts_at.with_timezone(&tz);
-    Ok(ShowtimeDetail {
+    let detail = ShowtimeDetail {
         id: row.id,
         movie_id: row.movie_id,
         movie_title: row.title,
@@ -112,7 +122,7 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
         poster_hue: row.poster_hue,
         theater: row.theater,
         auditorium: row.auditorium,
-        starts_at: local.format("%a %-d %b, %H:%M").to_string(),
+        starts_at: starts_label(row.starts_at, &row.timezone),
         prices,
         layout: SeatLayout {
             grid_rows: row.grid_rows,
@@ -120,7 +130,19 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
             rows,
             seats,
         },
+    };
+    Ok(LoadedShowtime {
+        detail,
+        starts_at: row.starts_at,
     })
+}
+
+/// When a showtime starts, in its theater's zone: "Sat 28 Nov, 19:30".
+pub fn starts_label(starts_at: DateTime<Utc>, timezone: &str) -> String {
+    starts_at
+        .with_timezone(&zone(timezone))
+        .format("%a %-d %b, %H:%M")
+        .to_string()
 }
 
 /// Showtimes starting within the listing window, in start order.
