@@ -55,6 +55,30 @@ impl LuaScript {
 /// Shorthand for a contract's `script()`.
 pub type Loaded = LazyLock<LuaScript>;
 
+/// A contract's `fn script()`: `lua_script!("hold", include_str!("lua/hold.lua"));`.
+macro_rules! lua_script {
+    ($name:literal, $body:expr) => {
+        fn script() -> &'static $crate::server::booking::script::LuaScript {
+            use $crate::server::booking::script::{Loaded, LuaScript};
+            static SCRIPT: Loaded = Loaded::new(|| LuaScript::load($name, $body));
+            &SCRIPT
+        }
+    };
+}
+pub(crate) use lua_script;
+
+/// A reply enum whose `NeedsSold` variant asks for the sold-seat cache to be rebuilt.
+macro_rules! needs_sold_reply {
+    ($reply:ty) => {
+        impl $crate::server::booking::script::SoldCacheReply for $reply {
+            fn needs_sold(&self) -> bool {
+                matches!(self, Self::NeedsSold)
+            }
+        }
+    };
+}
+pub(crate) use needs_sold_reply;
+
 /// The keys and arguments of one script call, by name.
 #[derive(Debug, Default)]
 pub struct ScriptCall {

@@ -6,9 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::server::booking::keys::ShowtimeKeys;
-use crate::server::booking::script::{
-    Contract, Loaded, LuaScript, ScriptCall, SoldCacheReply, id_list,
-};
+use crate::server::booking::script::{Contract, ScriptCall, id_list, lua_script, needs_sold_reply};
 
 /// Milliseconds, as the scripts take them.
 pub fn ms(d: Duration) -> u64 {
@@ -19,13 +17,32 @@ fn seat_keys<'a>(keys: &'a ShowtimeKeys, seats: &'a [i64]) -> impl Iterator<Item
     seats.iter().map(|&seat| keys.seat(seat))
 }
 
-/// `hold.lua`: hold seats for one session, all or nothing.
-pub struct Hold<'a> {
+/// Whose hold and which seats: what most hold scripts are about.
+pub struct SessionSeats<'a> {
     pub keys: &'a ShowtimeKeys,
     pub session: &'a str,
+    pub seats: &'a [i64],
+}
+
+impl SessionSeats<'_> {
+    /// The session's holder keys, the seats' hold keys (`K.seat[i]` for `A.seats[i]`), the
+    /// session and the showtime's event channel.
+    fn call(&self) -> ScriptCall {
+        ScriptCall::new()
+            .key("holder", self.keys.holder(self.session))
+            .key("holder_seats", self.keys.holder_seats(self.session))
+            .keys("seat", seat_keys(self.keys, self.seats))
+            .arg("session", self.session)
+            .arg("seats", self.seats)
+            .arg("channel", self.keys.channel())
+    }
+}
+
+/// `hold.lua`: hold seats for one session, all or nothing.
+pub struct Hold<'a> {
+    pub target: SessionSeats<'a>,
     pub ttl: Duration,
     pub max_seats: u32,
-    pub seats: &'a [i64],
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,47 +70,30 @@ pub enum HoldReply {
     ServeLine,
 }
 
-impl SoldCacheReply for HoldReply {
-    fn needs_sold(&self) -> bool {
-        matches!(self, Self::NeedsSold)
-    }
-}
+needs_sold_reply!(HoldReply);
 
 impl Contract for Hold<'_> {
     type Reply = HoldReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("hold", include_str!("lua/hold.lua")));
-        &SCRIPT
-    }
+    lua_script!("hold", include_str!("lua/hold.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.target.keys;
+        self.target
+            .call()
             .key("sold", keys.sold())
             .key("sold_loaded", keys.sold_loaded())
             .key("version", keys.version())
             .key("expiry", keys.expiry())
-            .key("holder", keys.holder(self.session))
-            .key("holder_seats", keys.holder_seats(self.session))
             .key("line", keys.line())
             .key("line_served", keys.line_served())
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("session", self.session)
             .arg("ttl", ms(self.ttl))
             .arg("max", self.max_seats)
-            .arg("channel", keys.channel())
-            .arg("seats", self.seats)
     }
 }
 
 /// `release.lua`: release seats held by one session.
-pub struct Release<'a> {
-    pub keys: &'a ShowtimeKeys,
-    pub session: &'a str,
-    pub seats: &'a [i64],
-}
+pub struct Release<'a>(pub SessionSeats<'a>);
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -118,36 +118,25 @@ pub enum ReleaseReply {
 impl Contract for Release<'_> {
     type Reply = ReleaseReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("release", include_str!("lua/release.lua")));
-        &SCRIPT
-    }
+    lua_script!("release", include_str!("lua/release.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.0.keys;
+        self.0
+            .call()
             .key("version", keys.version())
             .key("expiry", keys.expiry())
-            .key("holder", keys.holder(self.session))
-            .key("holder_seats", keys.holder_seats(self.session))
             .key("line", keys.line())
             .key("line_served", keys.line_served())
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("session", self.session)
-            .arg("channel", keys.channel())
-            .arg("seats", self.seats)
     }
 }
 
 /// `extend.lua`: one more extension of a session's hold. `seats` is the hold's seat set as
 /// the caller read it; the script refuses (`Retry`) if it changed meanwhile.
 pub struct Extend<'a> {
-    pub keys: &'a ShowtimeKeys,
-    pub session: &'a str,
+    pub target: SessionSeats<'a>,
     pub step: Duration,
     pub max_extensions: u32,
-    pub seats: &'a [i64],
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,34 +156,23 @@ pub enum ExtendReply {
 impl Contract for Extend<'_> {
     type Reply = ExtendReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("extend", include_str!("lua/extend.lua")));
-        &SCRIPT
-    }
+    lua_script!("extend", include_str!("lua/extend.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.target.keys;
+        self.target
+            .call()
             .key("version", keys.version())
             .key("expiry", keys.expiry())
-            .key("holder", keys.holder(self.session))
-            .key("holder_seats", keys.holder_seats(self.session))
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("session", self.session)
-            .arg("channel", keys.channel())
             .arg("step", ms(self.step))
             .arg("max", self.max_extensions)
-            .arg("seats", self.seats)
     }
 }
 
 /// `checkout.lua`: the session holds exactly `seats`, none sold; stretch the hold by `grace`.
 pub struct Checkout<'a> {
-    pub keys: &'a ShowtimeKeys,
-    pub session: &'a str,
+    pub target: SessionSeats<'a>,
     pub grace: Duration,
-    pub seats: &'a [i64],
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,32 +204,20 @@ pub enum CheckoutReply {
 impl Contract for Checkout<'_> {
     type Reply = CheckoutReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("checkout", include_str!("lua/checkout.lua")));
-        &SCRIPT
-    }
+    lua_script!("checkout", include_str!("lua/checkout.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.target.keys;
+        self.target
+            .call()
             .key("sold", keys.sold())
             .key("expiry", keys.expiry())
-            .key("holder", keys.holder(self.session))
-            .key("holder_seats", keys.holder_seats(self.session))
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("session", self.session)
             .arg("grace", ms(self.grace))
-            .arg("seats", self.seats)
     }
 }
 
 /// `sold.lua`: the seats are sold (their order is committed); drop their holds.
-pub struct MarkSold<'a> {
-    pub keys: &'a ShowtimeKeys,
-    pub session: &'a str,
-    pub seats: &'a [i64],
-}
+pub struct MarkSold<'a>(pub SessionSeats<'a>);
 
 /// The version of the change (the same shape answers `load_sold.lua`).
 #[derive(Debug, Deserialize)]
@@ -263,23 +229,15 @@ pub enum VersionReply {
 impl Contract for MarkSold<'_> {
     type Reply = VersionReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("sold", include_str!("lua/sold.lua")));
-        &SCRIPT
-    }
+    lua_script!("sold", include_str!("lua/sold.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.0.keys;
+        self.0
+            .call()
             .key("sold", keys.sold())
             .key("version", keys.version())
             .key("expiry", keys.expiry())
-            .key("holder", keys.holder(self.session))
-            .key("holder_seats", keys.holder_seats(self.session))
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("channel", keys.channel())
-            .arg("seats", self.seats)
     }
 }
 
@@ -292,11 +250,7 @@ pub struct LoadSold<'a> {
 impl Contract for LoadSold<'_> {
     type Reply = VersionReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("load_sold", include_str!("lua/load_sold.lua")));
-        &SCRIPT
-    }
+    lua_script!("load_sold", include_str!("lua/load_sold.lua"));
 
     fn call(&self) -> ScriptCall {
         let keys = self.keys;
@@ -330,11 +284,7 @@ pub enum ExpireReply {
 impl Contract for Expire<'_> {
     type Reply = ExpireReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("expire", include_str!("lua/expire.lua")));
-        &SCRIPT
-    }
+    lua_script!("expire", include_str!("lua/expire.lua"));
 
     fn call(&self) -> ScriptCall {
         let keys = self.keys;
@@ -350,12 +300,8 @@ impl Contract for Expire<'_> {
 }
 
 /// `snapshot.lua`: every seat's state for one viewer, atomically.
-pub struct Snapshot<'a> {
-    pub keys: &'a ShowtimeKeys,
-    pub session: &'a str,
-    /// Every seat of the showtime, in layout order.
-    pub seats: &'a [i64],
-}
+/// The seats are every seat of the showtime, in layout order.
+pub struct Snapshot<'a>(pub SessionSeats<'a>);
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -377,32 +323,21 @@ pub enum SnapshotReply {
     NeedsSold,
 }
 
-impl SoldCacheReply for SnapshotReply {
-    fn needs_sold(&self) -> bool {
-        matches!(self, Self::NeedsSold)
-    }
-}
+needs_sold_reply!(SnapshotReply);
 
 impl Contract for Snapshot<'_> {
     type Reply = SnapshotReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("snapshot", include_str!("lua/snapshot.lua")));
-        &SCRIPT
-    }
+    lua_script!("snapshot", include_str!("lua/snapshot.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.keys;
-        ScriptCall::new()
+        let keys = self.0.keys;
+        self.0
+            .call()
             .key("sold", keys.sold())
             .key("sold_loaded", keys.sold_loaded())
             .key("version", keys.version())
-            .key("holder", keys.holder(self.session))
             .key("line", keys.line())
             .key("line_party", keys.line_party())
-            .keys("seat", seat_keys(keys, self.seats))
-            .arg("session", self.session)
-            .arg("seats", self.seats)
     }
 }

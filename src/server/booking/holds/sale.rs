@@ -3,7 +3,7 @@
 use redis::AsyncCommands;
 
 use super::HoldEngine;
-use super::contracts::{Checkout, CheckoutReply, MarkSold, VersionReply};
+use super::contracts::{Checkout, CheckoutReply, MarkSold, SessionSeats, VersionReply};
 use crate::app::error::AppError;
 use crate::server::booking::script;
 use crate::server::booking::showtimes::ShowtimeInfo;
@@ -20,10 +20,12 @@ impl HoldEngine {
     ) -> Result<(), AppError> {
         let keys = self.keys(showtime.id);
         let checkout = Checkout {
-            keys: &keys,
-            session,
+            target: SessionSeats {
+                keys: &keys,
+                session,
+                seats,
+            },
             grace: self.rules.checkout_grace,
-            seats,
         };
         match script::run(&mut self.redis(), &checkout).await? {
             CheckoutReply::Ok { .. } => Ok(()),
@@ -52,11 +54,11 @@ impl HoldEngine {
         seats: &[i64],
     ) -> Result<u64, AppError> {
         let keys = self.keys(showtime);
-        let sold = MarkSold {
+        let sold = MarkSold(SessionSeats {
             keys: &keys,
             session,
             seats,
-        };
+        });
         let VersionReply::Ok { version } = script::run(&mut self.redis(), &sold).await?;
         Ok(version)
     }

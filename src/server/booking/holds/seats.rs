@@ -2,7 +2,7 @@
 
 use sqlx::PgPool;
 
-use super::contracts::{Extend, ExtendReply, Hold, HoldReply, Release, ReleaseReply};
+use super::contracts::{Extend, ExtendReply, Hold, HoldReply, Release, ReleaseReply, SessionSeats};
 use super::{HoldAttempt, HoldClock, HoldEngine, Released};
 use crate::app::booking::HoldStatus;
 use crate::app::error::AppError;
@@ -22,11 +22,13 @@ impl HoldEngine {
     ) -> Result<HoldAttempt, AppError> {
         let keys = self.keys(showtime.id);
         let hold = Hold {
-            keys: &keys,
-            session,
+            target: SessionSeats {
+                keys: &keys,
+                session,
+                seats,
+            },
             ttl: self.rules.ttl,
             max_seats: self.rules.max_seats,
-            seats,
         };
         match self.run_with_sold(db, showtime.id, &hold).await? {
             HoldReply::Ok {
@@ -71,11 +73,11 @@ impl HoldEngine {
             Some(seats) => seats.to_vec(),
             None => self.held_by(showtime.id, session).await?,
         };
-        let release = Release {
+        let release = Release(SessionSeats {
             keys: &keys,
             session,
             seats: &seats,
-        };
+        });
         match script::run(&mut self.redis(), &release).await? {
             ReleaseReply::Ok {
                 version,
@@ -115,11 +117,13 @@ impl HoldEngine {
         for _ in 0..5 {
             let seats = self.held_by(showtime, session).await?;
             let extend = Extend {
-                keys: &keys,
-                session,
+                target: SessionSeats {
+                    keys: &keys,
+                    session,
+                    seats: &seats,
+                },
                 step: self.rules.extension,
                 max_extensions: self.rules.max_extensions,
-                seats: &seats,
             };
             match script::run(&mut self.redis(), &extend).await? {
                 ExtendReply::Ok {

@@ -2,7 +2,7 @@
 
 use sqlx::PgPool;
 
-use super::contracts::{Snapshot, SnapshotReply};
+use super::contracts::{SessionSeats, Snapshot, SnapshotReply};
 use super::{HoldClock, HoldEngine};
 use crate::app::booking::{LinePlace, SeatMapState};
 use crate::app::error::AppError;
@@ -18,11 +18,11 @@ impl HoldEngine {
         session: &str,
     ) -> Result<SeatMapState, AppError> {
         let keys = self.keys(showtime.id);
-        let snapshot = Snapshot {
+        let snapshot = Snapshot(SessionSeats {
             keys: &keys,
             session,
             seats: &showtime.seat_ids,
-        };
+        });
         let SnapshotReply::Ok {
             version,
             expires_at,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::server::booking::holds::contracts::ms;
 use crate::server::booking::keys::ShowtimeKeys;
-use crate::server::booking::script::{Contract, Loaded, LuaScript, ScriptCall, SoldCacheReply};
+use crate::server::booking::script::{Contract, ScriptCall, lua_script, needs_sold_reply};
 use crate::server::booking::showtimes::ShowtimeInfo;
 
 /// `join.lua`: a place at the back of the line for `party` seats.
@@ -30,20 +30,12 @@ pub enum JoinReply {
     NeedsSold,
 }
 
-impl SoldCacheReply for JoinReply {
-    fn needs_sold(&self) -> bool {
-        matches!(self, Self::NeedsSold)
-    }
-}
+needs_sold_reply!(JoinReply);
 
 impl Contract for Join<'_> {
     type Reply = JoinReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("join", include_str!("lua/join.lua")));
-        &SCRIPT
-    }
+    lua_script!("join", include_str!("lua/join.lua"));
 
     fn call(&self) -> ScriptCall {
         let (keys, seats) = (self.keys, &self.showtime.seat_ids);
@@ -79,11 +71,7 @@ pub enum LeaveReply {
 impl Contract for Leave<'_> {
     type Reply = LeaveReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("leave", include_str!("lua/leave.lua")));
-        &SCRIPT
-    }
+    lua_script!("leave", include_str!("lua/leave.lua"));
 
     fn call(&self) -> ScriptCall {
         ScriptCall::new()
@@ -118,20 +106,12 @@ pub enum ServeReply {
     NeedsSold,
 }
 
-impl SoldCacheReply for ServeReply {
-    fn needs_sold(&self) -> bool {
-        matches!(self, Self::NeedsSold)
-    }
-}
+needs_sold_reply!(ServeReply);
 
 impl Contract for Serve<'_> {
     type Reply = ServeReply;
 
-    fn script() -> &'static LuaScript {
-        static SCRIPT: Loaded =
-            Loaded::new(|| LuaScript::load("serve", include_str!("lua/serve.lua")));
-        &SCRIPT
-    }
+    lua_script!("serve", include_str!("lua/serve.lua"));
 
     fn call(&self) -> ScriptCall {
         let (keys, showtime) = (self.keys, self.showtime);

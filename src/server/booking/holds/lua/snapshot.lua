@@ -1,7 +1,7 @@
 -- Every seat's state for one viewer, with the version it corresponds to, atomically.
 -- Contract: `holds::contracts::Snapshot`.
 --
--- K.sold, K.sold_loaded, K.version, K.holder, K.line, K.line_party,
+-- K.sold, K.sold_loaded, K.version, K.holder, K.holder_seats (unused), K.line, K.line_party,
 -- K.seat[i] (hold key of A.seats[i], every seat in layout order)
 -- A.session, A.seats
 --
