@@ -19,8 +19,8 @@ pub use hold_timer::HoldTimer;
 pub use input::*;
 pub use legend::Legend;
 pub use live::{
-    ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage, apply_message,
-    connect_live,
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage,
+    apply_message, connect_live,
 };
 pub use model::*;
 pub use seat_map::SeatMap;

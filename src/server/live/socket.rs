@@ -20,13 +20,13 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub::{Event, Feed};
-use crate::app::booking::{ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage};
+use crate::app::booking::{
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage,
+};
 use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::session::SessionId;
 
-/// Close code for "no such showtime" (4000–4999 are the application's).
-pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
 

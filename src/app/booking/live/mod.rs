@@ -5,7 +5,7 @@ mod protocol;
 #[cfg(feature = "hydrate")]
 mod socket;
 
-pub use protocol::{ClientMessage, SeatChange, ServerMessage};
+pub use protocol::{CLOSE_UNKNOWN_SHOWTIME, ClientMessage, SeatChange, ServerMessage};
 
 use leptos::prelude::*;
 

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::booking::model::{LinePlace, SeatMapState, SeatState};
 
+/// Close code for "no such showtime": do not retry (4000–4999 are the application's).
+pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
