@@ -1,5 +1,7 @@
 //! Live seat state: every change in Redis reaches every browser watching the showtime.
 //!
+//! - [`event`]: what the Redis scripts publish on a showtime's channel, as one enum
+//!   ([`SeatEvent`]).
 //! - [`hub`]: one Redis subscription per showtime that has viewers on this instance, fanned out
 //!   to its sockets through a tokio broadcast channel; dropped when the last viewer leaves.
 //! - [`socket`]: `GET /ws/showtimes/{id}`: subscribe, then snapshot, then deltas; resyncs on
@@ -8,7 +10,9 @@
 //! Redis pub/sub is at-most-once, so nothing here trusts it to be complete: every event
 //! carries the showtime version, and a gap anywhere turns into a fresh snapshot.
 
+pub mod event;
 pub mod hub;
 pub mod socket;
 
+pub use event::{LineChange, SeatEvent};
 pub use hub::{Event, LiveHub};
