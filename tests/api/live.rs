@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use marquee::app::booking::CLOSE_UNKNOWN_SHOWTIME;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -220,7 +221,7 @@ async fn an_unknown_showtime_is_closed_with_a_reason() {
         let (mut socket, _) = connect_async(url).await.unwrap();
         match tokio::time::timeout(SOON, socket.next()).await.unwrap() {
             Some(Ok(Message::Close(Some(frame)))) => {
-                assert_eq!(u16::from(frame.code), 4404);
+                assert_eq!(u16::from(frame.code), CLOSE_UNKNOWN_SHOWTIME);
                 assert_eq!(frame.reason.as_str(), "unknown showtime");
             }
             other => panic!("expected a close frame, got {other:?}"),

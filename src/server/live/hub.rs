@@ -5,41 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Mutex, broadcast};
 use tokio::task::JoinHandle;
 
+use super::event::SeatEvent;
 use crate::app::error::AppError;
-
-/// A change as the hold scripts publish it (internal: it names the holder, and never leaves
-/// the server as is).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Event {
-    pub version: u64,
-    pub kind: String,
-    #[serde(default)]
-    pub seats: Vec<i64>,
-    #[serde(default)]
-    pub holder: Option<String>,
-    #[serde(default)]
-    pub expires_at: Option<i64>,
-    #[serde(default)]
-    pub now: Option<i64>,
-    /// A `held` event that is a waiting-line offer to `holder`.
-    #[serde(default)]
-    pub offer: bool,
-    /// A `line` event: `joined` (at the back) or `left` (left or served)...
-    #[serde(default)]
-    pub change: Option<String>,
-    /// ...and the sessions concerned.
-    #[serde(default)]
-    pub sessions: Vec<String>,
-}
 
 /// What a viewer receives: an event, or "the feed was interrupted, resynchronise".
 #[derive(Debug, Clone)]
 pub enum Feed {
-    Event(Arc<Event>),
+    /// Decoded once here, shared by every viewer of the showtime.
+    Event(Arc<SeatEvent>),
+    /// Events may have been lost: the Redis connection dropped, or this viewer fell further
+    /// behind than the broadcast buffer.
     Interrupted,
 }
 
@@ -58,9 +37,22 @@ pub struct LiveHub {
 
 /// A viewer's place in a showtime's feed; leaving (drop) unsubscribes the last one.
 pub struct Subscription {
-    pub receiver: broadcast::Receiver<Feed>,
+    receiver: broadcast::Receiver<Feed>,
     showtime: i64,
     hub: LiveHub,
+}
+
+impl Subscription {
+    /// The next thing this viewer must act on; `None` once the feed is gone. Lagging behind
+    /// the broadcast comes out as `Interrupted`: either way, the missed events are unknown.
+    /// Cancel safe (as `broadcast::Receiver::recv`), so it can sit in a `select!`.
+    pub async fn recv(&mut self) -> Option<Feed> {
+        match self.receiver.recv().await {
+            Ok(feed) => Some(feed),
+            Err(RecvError::Lagged(_)) => Some(Feed::Interrupted),
+            Err(RecvError::Closed) => None,
+        }
+    }
 }
 
 impl Drop for Subscription {
@@ -159,7 +151,7 @@ async fn pump(
                         continue;
                     }
                 };
-                match serde_json::from_str::<Event>(&payload) {
+                match serde_json::from_str::<SeatEvent>(&payload) {
                     // No receivers is fine: viewers come and go.
                     Ok(event) => drop(sender.send(Feed::Event(Arc::new(event)))),
                     Err(error) => tracing::warn!(%error, payload, "malformed live event"),

@@ -1,14 +1,19 @@
 //! Live seat state: every change in Redis reaches every browser watching the showtime.
 //!
+//! - [`event`]: what the Redis scripts publish on a showtime's channel, as one enum
+//!   ([`SeatEvent`]), decoded once, in the hub.
 //! - [`hub`]: one Redis subscription per showtime that has viewers on this instance, fanned out
 //!   to its sockets through a tokio broadcast channel; dropped when the last viewer leaves.
 //! - [`socket`]: `GET /ws/showtimes/{id}`: subscribe, then snapshot, then deltas; resyncs on
-//!   lag, on a version gap, on a lost Redis connection, or when the client asks.
+//!   lag, on a version gap, on a lost Redis connection, or when the client asks. One `Viewer`
+//!   per connection, with a handler per source of work.
 //!
-//! Redis pub/sub is at-most-once, so nothing here trusts it to be complete: every event
+//! Redis pub/sub is at-most-once, so nothing here trusts it to be complete: every seat event
 //! carries the showtime version, and a gap anywhere turns into a fresh snapshot.
 
+pub mod event;
 pub mod hub;
 pub mod socket;
 
-pub use hub::{Event, LiveHub};
+pub use event::{LineChange, SeatEvent};
+pub use hub::{Feed, LiveHub, Subscription};

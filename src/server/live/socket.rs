@@ -9,24 +9,33 @@
 //! place they may move (its own join, or anyone leaving or being served while it waits) look
 //! its position up in Redis and send it if it moved, and a `held` event that is an offer to
 //! this socket's session is followed by an `offer` message.
+//!
+//! A connection is a [`Viewer`]: what it last sent (version, place in line) and where to send
+//! it, with one handler per source of work (the feed, the client, the ping timer), as
+//! mini-redis' `cmd/subscribe.rs` does.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
 
-use super::hub::{Event, Feed};
-use crate::app::booking::{ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage};
+use super::event::SeatEvent;
+use super::hub::{Feed, Subscription};
+use crate::app::booking::{
+    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage,
+};
 use crate::app::error::AppError;
 use crate::server::AppState;
+use crate::server::booking::showtimes::ShowtimeInfo;
 use crate::server::session::SessionId;
 
-/// Close code for "no such showtime" (4000–4999 are the application's).
-pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
+/// Standard close code for "the server hit an unexpected condition".
+const CLOSE_INTERNAL_ERROR: u16 = 1011;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
 
@@ -43,185 +52,316 @@ pub async fn upgrade(
 }
 
 async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionId) {
-    let (mut sink, mut stream) = socket.split();
-    let close = |code: u16, reason: &'static str| {
-        Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        }))
+    let (sink, mut stream) = socket.split();
+    let Some((mut viewer, mut feed)) = Viewer::open(state, &id, &session, sink).await else {
+        return;
     };
+    // Err: the socket closed, or this viewer can no longer be served; either way, done.
+    let _ = viewer.run(&mut feed, &mut stream).await;
+}
+
+/// Stop serving this viewer: its socket is gone, or no snapshot could be read for it.
+struct Stop;
+
+/// Why a socket is closed before it gets its first snapshot.
+#[derive(Clone, Copy)]
+struct Refusal {
+    code: u16,
+    reason: &'static str,
+}
+
+impl Refusal {
+    const UNKNOWN_SHOWTIME: Self = Self {
+        code: CLOSE_UNKNOWN_SHOWTIME,
+        reason: "unknown showtime",
+    };
+    const INTERNAL_ERROR: Self = Self {
+        code: CLOSE_INTERNAL_ERROR,
+        reason: "internal error",
+    };
+    const FEED_UNAVAILABLE: Self = Self {
+        code: CLOSE_INTERNAL_ERROR,
+        reason: "live feed unavailable",
+    };
+
+    fn message(self) -> Message {
+        Message::Close(Some(CloseFrame {
+            code: self.code,
+            reason: self.reason.into(),
+        }))
+    }
+}
+
+/// One connection: what it has been sent so far, and where to send the rest.
+struct Viewer {
+    state: AppState,
+    showtime: Arc<ShowtimeInfo>,
+    session: String,
+    /// The showtime version the client has: the last snapshot's, or the last delta's.
+    version: u64,
+    /// The place in line the client was last told.
+    place: Option<LinePlace>,
+    sink: SplitSink<WebSocket, Message>,
+    /// Anything at all from the client (a pong included) proves it is still there.
+    last_heard: Instant,
+}
+
+impl Viewer {
+    /// Finds the showtime, joins its feed and only *then* sends the first snapshot (see the
+    /// module header). On failure, closes the socket with the reason and returns `None`.
+    async fn open(
+        state: AppState,
+        id: &str,
+        session: &SessionId,
+        mut sink: SplitSink<WebSocket, Message>,
+    ) -> Option<(Self, Subscription)> {
+        let (showtime, feed) = match join(&state, id).await {
+            Ok(joined) => joined,
+            Err(refusal) => {
+                let _ = sink.send(refusal.message()).await;
+                return None;
+            }
+        };
+        let mut viewer = Viewer {
+            state,
+            showtime,
+            session: session.as_str().to_string(),
+            version: 0,
+            place: None,
+            sink,
+            last_heard: Instant::now(),
+        };
+        let Some(first) = viewer.snapshot().await else {
+            let _ = viewer.sink.send(Refusal::INTERNAL_ERROR.message()).await;
+            return None;
+        };
+        viewer.send(first).await.ok()?;
+        Some((viewer, feed))
+    }
+
+    /// Serves the viewer until it goes away; each source of work has its own handler.
+    async fn run(
+        &mut self,
+        feed: &mut Subscription,
+        stream: &mut SplitStream<WebSocket>,
+    ) -> Result<(), Stop> {
+        let mut ping = tokio::time::interval(PING_EVERY);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                received = feed.recv() => self.on_feed(received.ok_or(Stop)?).await?,
+                incoming = stream.next() => {
+                    self.on_client(incoming.and_then(Result::ok).ok_or(Stop)?).await?
+                }
+                _ = ping.tick() => self.on_ping().await?,
+            }
+        }
+    }
+
+    async fn on_feed(&mut self, feed: Feed) -> Result<(), Stop> {
+        match feed {
+            Feed::Event(event) => self.on_event(&event).await,
+            Feed::Interrupted => self.resync().await,
+        }
+    }
+
+    async fn on_event(&mut self, event: &SeatEvent) -> Result<(), Stop> {
+        let Some(version) = event.version() else {
+            return self.on_line(event).await;
+        };
+        match event {
+            // Already in what the client has.
+            _ if version <= self.version => Ok(()),
+            // Sold seats reloaded from Postgres: no delta says which.
+            SeatEvent::Rebuilt { .. } => self.resync().await,
+            _ if version == self.version + 1 => self.on_change(event, version).await,
+            // A gap (an event lost in Redis pub/sub): the only safe answer is the whole
+            // picture again.
+            _ => self.resync().await,
+        }
+    }
+
+    /// The next change in order: this viewer's delta, then an offer if it is one to it.
+    async fn on_change(&mut self, event: &SeatEvent, version: u64) -> Result<(), Stop> {
+        self.version = version;
+        self.send(text(&delta(event, version, &self.session)))
+            .await?;
+        if event.is_offer_to(&self.session) {
+            let offer = ServerMessage::Offer {
+                seat_ids: event.seats().to_vec(),
+                expires_in_ms: event.expires_in_ms().unwrap_or(0),
+            };
+            self.send(text(&offer)).await?;
+        }
+        Ok(())
+    }
+
+    /// A change of the waiting line: sends this session's place if it moved.
+    async fn on_line(&mut self, event: &SeatEvent) -> Result<(), Stop> {
+        if !event.may_move_place(&self.session, self.place.is_some()) {
+            return Ok(());
+        }
+        match self.state.line.place(self.showtime.id, &self.session).await {
+            Ok(place) if place != self.place => {
+                self.place = place;
+                self.send(text(&ServerMessage::Line { place })).await
+            }
+            Ok(_) => Ok(()),
+            Err(error) => {
+                tracing::warn!(?error, "could not read a place in line");
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_client(&mut self, message: Message) -> Result<(), Stop> {
+        self.last_heard = Instant::now();
+        match message {
+            Message::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
+                Ok(ClientMessage::Resync) => self.resync().await,
+                Err(error) => {
+                    tracing::debug!(%error, "ignoring a malformed client message");
+                    Ok(())
+                }
+            },
+            Message::Close(_) => Err(Stop),
+            // Pongs and the like: proof of life, nothing to answer.
+            _ => Ok(()),
+        }
+    }
+
+    async fn on_ping(&mut self) -> Result<(), Stop> {
+        // Two silent intervals (no pong, nothing at all): the peer is gone.
+        if self.last_heard.elapsed() > PING_EVERY * 2 {
+            return Err(Stop);
+        }
+        self.send(Message::Ping(Vec::new().into())).await
+    }
+
+    /// Sends the whole picture again; the client starts over from its version.
+    async fn resync(&mut self) -> Result<(), Stop> {
+        let message = self.snapshot().await.ok_or(Stop)?;
+        self.send(message).await
+    }
+
+    /// Reads the whole picture and makes it this viewer's baseline.
+    async fn snapshot(&mut self) -> Option<Message> {
+        let (state, showtime) = (&self.state, &self.showtime);
+        let map = state
+            .holds
+            .snapshot(&state.db, showtime, &self.session)
+            .await
+            .ok()?;
+        (self.version, self.place) = (map.version, map.line);
+        let text = serde_json::to_string(&ServerMessage::Snapshot { state: map }).ok()?;
+        Some(Message::Text(text.into()))
+    }
+
+    async fn send(&mut self, message: Message) -> Result<(), Stop> {
+        self.sink.send(message).await.map_err(|_| Stop)
+    }
+}
+
+/// Parses the id, loads the showtime and joins its feed.
+async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscription), Refusal> {
     let showtime = match id.parse::<i64>() {
         Ok(id) => state.showtimes.get(&state.db, id).await,
         Err(_) => Err(AppError::not_found("showtime")),
     };
     let showtime = match showtime {
         Ok(showtime) => showtime,
-        Err(AppError::NotFound { .. }) => {
-            let _ = sink
-                .send(close(CLOSE_UNKNOWN_SHOWTIME, "unknown showtime"))
-                .await;
-            return;
-        }
-        Err(_) => {
-            let _ = sink.send(close(1011, "internal error")).await;
-            return;
-        }
+        Err(AppError::NotFound { .. }) => return Err(Refusal::UNKNOWN_SHOWTIME),
+        Err(_) => return Err(Refusal::INTERNAL_ERROR),
     };
-    let session = session.as_str().to_string();
     let channel = state.holds.keys(showtime.id).channel();
-    let mut feed = match state.live.join(showtime.id, channel).await {
-        Ok(feed) => feed,
-        Err(_) => {
-            let _ = sink.send(close(1011, "live feed unavailable")).await;
-            return;
-        }
-    };
-
-    let snapshot = async || -> Option<(u64, Option<LinePlace>, Message)> {
-        let state = state
-            .holds
-            .snapshot(&state.db, &showtime, &session)
-            .await
-            .ok()?;
-        let (version, place) = (state.version, state.line);
-        let text = serde_json::to_string(&ServerMessage::Snapshot { state }).ok()?;
-        Some((version, place, Message::Text(text.into())))
-    };
-    let Some((mut version, mut place, first)) = snapshot().await else {
-        let _ = sink.send(close(1011, "internal error")).await;
-        return;
-    };
-    if sink.send(first).await.is_err() {
-        return;
-    }
-
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    let mut last_heard = Instant::now();
-    loop {
-        let outgoing = tokio::select! {
-            received = feed.receiver.recv() => match received {
-                Ok(Feed::Event(event)) if event.kind == "line" => {
-                    // Only this session's own join, or someone leaving the line while this
-                    // session waits in it, can move its place.
-                    let concerned = event.sessions.contains(&session)
-                        || (place.is_some() && event.change.as_deref() != Some("joined"));
-                    if !concerned {
-                        continue;
-                    }
-                    match state.line.place(showtime.id, &session).await {
-                        Ok(now) if now != place => {
-                            place = now;
-                            Some(text(&ServerMessage::Line { place }))
-                        }
-                        Ok(_) => None,
-                        Err(error) => {
-                            tracing::warn!(?error, "could not read a place in line");
-                            None
-                        }
-                    }
-                }
-                Ok(Feed::Event(event)) if event.version <= version => continue,
-                Ok(Feed::Event(event)) if event.version == version + 1 && event.kind != "rebuilt" => {
-                    version = event.version;
-                    let delta = delta(&event, &session);
-                    if event.offer && event.holder.as_deref() == Some(session.as_str()) {
-                        if sink.send(delta).await.is_err() {
-                            break;
-                        }
-                        let expires_in_ms = match (event.expires_at, event.now) {
-                            (Some(expires_at), Some(now)) => (expires_at - now).max(0),
-                            _ => 0,
-                        };
-                        Some(text(&ServerMessage::Offer {
-                            seat_ids: event.seats.clone(),
-                            expires_in_ms,
-                        }))
-                    } else {
-                        Some(delta)
-                    }
-                }
-                // A gap (an event lost in Redis pub/sub), a lag behind the broadcast, an
-                // interrupted feed, or sold seats rebuilt from Postgres: the only safe answer
-                // is the whole picture again.
-                Ok(Feed::Event(_)) | Ok(Feed::Interrupted) | Err(RecvError::Lagged(_)) => {
-                    match snapshot().await {
-                        Some((fresh, line, message)) => {
-                            (version, place) = (fresh, line);
-                            Some(message)
-                        }
-                        None => break,
-                    }
-                }
-                Err(RecvError::Closed) => break,
-            },
-            incoming = stream.next() => {
-                last_heard = Instant::now();
-                match incoming {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
-                        Ok(ClientMessage::Resync) => match snapshot().await {
-                            Some((fresh, line, message)) => {
-                                (version, place) = (fresh, line);
-                                Some(message)
-                            }
-                            None => break,
-                        },
-                        Err(error) => {
-                            tracing::debug!(%error, "ignoring a malformed client message");
-                            None
-                        }
-                    },
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
-                    Some(Ok(_)) => None,
-                }
-            },
-            _ = ping.tick() => {
-                // Two silent intervals (no pong, nothing at all): the peer is gone.
-                if last_heard.elapsed() > PING_EVERY * 2 {
-                    break;
-                }
-                Some(Message::Ping(Vec::new().into()))
-            }
-        };
-        if let Some(message) = outgoing
-            && sink.send(message).await.is_err()
-        {
-            break;
-        }
+    match state.live.join(showtime.id, channel).await {
+        Ok(feed) => Ok((showtime, feed)),
+        Err(_) => Err(Refusal::FEED_UNAVAILABLE),
     }
 }
 
-/// The event as this connection sees it: its own holds are `mine`, others' are `held`.
-fn delta(event: &Event, session: &str) -> Message {
-    let own = event.holder.as_deref() == Some(session);
-    let state = match event.kind.as_str() {
-        "held" if own => Some(SeatState::Mine),
-        "held" => Some(SeatState::Held),
-        "released" | "expired" => Some(SeatState::Available),
-        "sold" => Some(SeatState::Sold),
-        // "extended" changes no seat; others only see the version move on.
-        _ => None,
+/// The change as this connection sees it: its own holds are `mine`, others' are `held`.
+fn delta(event: &SeatEvent, version: u64, session: &str) -> ServerMessage {
+    let own = event.holder() == Some(session);
+    let state = match event {
+        SeatEvent::Held { .. } if own => Some(SeatState::Mine),
+        SeatEvent::Held { .. } => Some(SeatState::Held),
+        SeatEvent::Released { .. } | SeatEvent::Expired { .. } => Some(SeatState::Available),
+        SeatEvent::Sold { .. } => Some(SeatState::Sold),
+        // An extension changes no seat; others only see the version move on.
+        SeatEvent::Extended { .. } | SeatEvent::Rebuilt { .. } | SeatEvent::Line { .. } => None,
     };
     let changes = state
         .map(|state| {
             event
-                .seats
+                .seats()
                 .iter()
                 .map(|&seat| SeatChange { seat, state })
                 .collect()
         })
         .unwrap_or_default();
-    let hold_expires_in_ms = match (own, event.expires_at, event.now) {
-        (true, Some(expires_at), Some(now)) => Some((expires_at - now).max(0)),
-        _ => None,
-    };
-    text(&ServerMessage::Delta {
-        version: event.version,
+    ServerMessage::Delta {
+        version,
         changes,
-        hold_expires_in_ms,
-    })
+        hold_expires_in_ms: event.expires_in_ms().filter(|_| own),
+    }
 }
 
 fn text(message: &ServerMessage) -> Message {
     Message::Text(serde_json::to_string(message).unwrap_or_default().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The delta `session` gets for `json` (an event as the scripts publish it), on the wire.
+    fn wire(json: &str, session: &str) -> String {
+        let event: SeatEvent = serde_json::from_str(json).unwrap();
+        let version = event.version().unwrap();
+        serde_json::to_string(&delta(&event, version, session)).unwrap()
+    }
+
+    #[test]
+    fn a_hold_is_mine_with_its_expiry_to_its_holder_and_held_to_others() {
+        let held = r#"{"version":7,"kind":"held","seats":[3,4],"holder":"abc","expires_at":5000,"now":2000}"#;
+        assert_eq!(
+            wire(held, "abc"),
+            r#"{"type":"delta","version":7,"changes":[{"seat":3,"state":"mine"},{"seat":4,"state":"mine"}],"hold_expires_in_ms":3000}"#
+        );
+        assert_eq!(
+            wire(held, "xyz"),
+            r#"{"type":"delta","version":7,"changes":[{"seat":3,"state":"held"},{"seat":4,"state":"held"}]}"#
+        );
+    }
+
+    #[test]
+    fn an_extension_moves_only_the_holders_expiry() {
+        let extended = r#"{"version":8,"kind":"extended","seats":[3],"holder":"abc","expires_at":9000,"now":2000}"#;
+        assert_eq!(
+            wire(extended, "abc"),
+            r#"{"type":"delta","version":8,"changes":[],"hold_expires_in_ms":7000}"#
+        );
+        assert_eq!(
+            wire(extended, "xyz"),
+            r#"{"type":"delta","version":8,"changes":[]}"#
+        );
+    }
+
+    #[test]
+    fn released_expired_and_sold_seats_look_the_same_to_everyone() {
+        for (kind, state) in [
+            ("released", "available"),
+            ("expired", "available"),
+            ("sold", "sold"),
+        ] {
+            let event = format!(r#"{{"version":9,"kind":"{kind}","seats":[1]}}"#);
+            assert_eq!(
+                wire(&event, "abc"),
+                format!(
+                    r#"{{"type":"delta","version":9,"changes":[{{"seat":1,"state":"{state}"}}]}}"#
+                )
+            );
+        }
+    }
 }
