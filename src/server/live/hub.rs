@@ -148,13 +148,18 @@ async fn pump(
                     Ok(payload) => payload,
                     Err(error) => {
                         tracing::warn!(%error, "undecodable live event");
+                        let _ = sender.send(Feed::Interrupted);
                         continue;
                     }
                 };
                 match serde_json::from_str::<SeatEvent>(&payload) {
                     // No receivers is fine: viewers come and go.
                     Ok(event) => drop(sender.send(Feed::Event(Arc::new(event)))),
-                    Err(error) => tracing::warn!(%error, payload, "malformed live event"),
+                    // Whatever it said is unknown: every viewer takes a fresh snapshot.
+                    Err(error) => {
+                        tracing::warn!(%error, payload, "malformed live event");
+                        let _ = sender.send(Feed::Interrupted);
+                    }
                 }
             }
         }
