@@ -174,6 +174,17 @@ impl Session {
             .unwrap_or_default()
     }
 
+    /// The session id this visitor's cookie carries (after its first request): the holder
+    /// id the server keys its holds and place in line by.
+    pub fn id(&self) -> String {
+        let cookie = self.cookie();
+        cookie
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("marquee_session="))
+            .expect("a session cookie")
+            .to_string()
+    }
+
     pub async fn post(&self, endpoint: &str, body: Value) -> Reply {
         let response = self
             .client

@@ -17,3 +17,4 @@ mod migrations;
 mod pages;
 mod purchase;
 mod race;
+mod scripts;
