@@ -24,7 +24,15 @@ pub struct SessionSeats<'a> {
     pub seats: &'a [i64],
 }
 
-impl SessionSeats<'_> {
+impl<'a> SessionSeats<'a> {
+    pub fn new(keys: &'a ShowtimeKeys, session: &'a str, seats: &'a [i64]) -> Self {
+        Self {
+            keys,
+            session,
+            seats,
+        }
+    }
+
     /// The session's holder keys, the seats' hold keys (`K.seat[i]` for `A.seats[i]`), the
     /// session and the showtime's event channel.
     fn call(&self) -> ScriptCall {

@@ -20,11 +20,7 @@ impl HoldEngine {
     ) -> Result<(), AppError> {
         let keys = self.keys(showtime.id);
         let checkout = Checkout {
-            target: SessionSeats {
-                keys: &keys,
-                session,
-                seats,
-            },
+            target: SessionSeats::new(&keys, session, seats),
             grace: self.rules.checkout_grace,
         };
         match script::run(&mut self.redis(), &checkout).await? {
@@ -54,11 +50,7 @@ impl HoldEngine {
         seats: &[i64],
     ) -> Result<u64, AppError> {
         let keys = self.keys(showtime);
-        let sold = MarkSold(SessionSeats {
-            keys: &keys,
-            session,
-            seats,
-        });
+        let sold = MarkSold(SessionSeats::new(&keys, session, seats));
         let VersionReply::Ok { version } = script::run(&mut self.redis(), &sold).await?;
         Ok(version)
     }

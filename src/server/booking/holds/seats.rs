@@ -22,11 +22,7 @@ impl HoldEngine {
     ) -> Result<HoldAttempt, AppError> {
         let keys = self.keys(showtime.id);
         let hold = Hold {
-            target: SessionSeats {
-                keys: &keys,
-                session,
-                seats,
-            },
+            target: SessionSeats::new(&keys, session, seats),
             ttl: self.rules.ttl,
             max_seats: self.rules.max_seats,
         };
@@ -73,11 +69,7 @@ impl HoldEngine {
             Some(seats) => seats.to_vec(),
             None => self.held_by(showtime.id, session).await?,
         };
-        let release = Release(SessionSeats {
-            keys: &keys,
-            session,
-            seats: &seats,
-        });
+        let release = Release(SessionSeats::new(&keys, session, &seats));
         match script::run(&mut self.redis(), &release).await? {
             ReleaseReply::Ok {
                 version,
@@ -117,11 +109,7 @@ impl HoldEngine {
         for _ in 0..5 {
             let seats = self.held_by(showtime, session).await?;
             let extend = Extend {
-                target: SessionSeats {
-                    keys: &keys,
-                    session,
-                    seats: &seats,
-                },
+                target: SessionSeats::new(&keys, session, &seats),
                 step: self.rules.extension,
                 max_extensions: self.rules.max_extensions,
             };

@@ -18,11 +18,7 @@ impl HoldEngine {
         session: &str,
     ) -> Result<SeatMapState, AppError> {
         let keys = self.keys(showtime.id);
-        let snapshot = Snapshot(SessionSeats {
-            keys: &keys,
-            session,
-            seats: &showtime.seat_ids,
-        });
+        let snapshot = Snapshot(SessionSeats::new(&keys, session, &showtime.seat_ids));
         let SnapshotReply::Ok {
             version,
             expires_at,
