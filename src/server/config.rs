@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::client::TrustedProxies;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `LEPTOS_SITE_ADDR`: where to listen (cargo-leptos sets it from Cargo.toml).
@@ -49,6 +51,9 @@ pub struct Settings {
     /// `LIVE_BUFFER`: seat events a slow socket may fall behind before it is sent a fresh
     /// snapshot instead.
     pub live_buffer: usize,
+    /// `TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client
+    /// (addresses or networks, comma-separated; none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Settings {
@@ -86,6 +91,7 @@ impl Settings {
             offer_ttl: Duration::from_secs(positive(&lookup, "OFFER_TTL_SECS", "120")?),
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
+            trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
         })
     }
 }

@@ -7,12 +7,14 @@
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
 pub mod booking;
 pub mod catalog;
+pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
 use super::booking::sweeper;
-use super::{AppState, Settings, catalog, db, health, live, session, telemetry};
+use super::{AppState, Settings, catalog, client, db, health, live, session, telemetry};
 use crate::app::{App, shell};
 
 /// Everything that can stop the server from starting, each with its cause.
@@ -117,6 +117,8 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
         let app = router(self.state);
+        // The peer address is what `client::middleware` starts from.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(error) = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await
@@ -143,6 +145,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            client::middleware,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
