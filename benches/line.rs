@@ -24,7 +24,12 @@ fn session(kind: u64, n: usize) -> String {
 }
 
 async fn hold(state: &AppState, info: &ShowtimeInfo, who: &str, seats: &[i64]) {
-    match state.holds.hold(&state.db, info, who, seats).await.unwrap() {
+    match state
+        .holds
+        .hold(&state.db, info, who, "bench", seats)
+        .await
+        .unwrap()
+    {
         HoldAttempt::Held(_) => {}
         HoldAttempt::ServeLineFirst => panic!("the benchmark holds before anyone joins"),
     }
@@ -44,7 +49,11 @@ async fn fill(state: &AppState, info: &ShowtimeInfo) -> Vec<String> {
 async fn join(state: &AppState, info: &ShowtimeInfo, people: usize, party: u32, kind: u64) {
     for n in 0..people {
         let who = session(kind, n);
-        state.line.join(&state.db, info, &who, party).await.unwrap();
+        state
+            .line
+            .join(&state.db, info, &who, &who, party)
+            .await
+            .unwrap();
     }
 }
 
@@ -80,7 +89,7 @@ async fn main() {
         hold(&state, &empty, &who, &[seat]).await;
         state
             .holds
-            .release(&empty, &who, Some(&[seat]))
+            .release(&empty, &who, "bench", Some(&[seat]))
             .await
             .unwrap();
     }
@@ -95,7 +104,7 @@ async fn main() {
     for (seat, owner) in full.seat_ids.iter().zip(&owners).take(OFFERS) {
         let released = state
             .holds
-            .release(&full, owner, Some(&[*seat]))
+            .release(&full, owner, "bench", Some(&[*seat]))
             .await
             .unwrap();
         assert!(released.line_waiting);
@@ -114,7 +123,7 @@ async fn main() {
     let free = scan_info.seat_ids[0];
     state
         .holds
-        .release(&scan_info, &owners[0], Some(&[free]))
+        .release(&scan_info, &owners[0], "bench", Some(&[free]))
         .await
         .unwrap();
     let mut length = 0;
@@ -123,7 +132,7 @@ async fn main() {
             let who = session(0x22, n);
             state
                 .line
-                .join(&state.db, &scan_info, &who, 2)
+                .join(&state.db, &scan_info, &who, &who, 2)
                 .await
                 .unwrap();
         }

@@ -103,7 +103,7 @@ async fn main() {
         let start = Instant::now();
         let HoldAttempt::Held(hold) = state
             .holds
-            .hold(&state.db, &info, session, &[seat])
+            .hold(&state.db, &info, session, "bench", &[seat])
             .await
             .unwrap()
         else {
@@ -114,7 +114,7 @@ async fn main() {
         let start = Instant::now();
         let release = state
             .holds
-            .release(&info, session, Some(&[seat]))
+            .release(&info, session, "bench", Some(&[seat]))
             .await
             .unwrap();
         made.push((release.status.version, start));

@@ -159,8 +159,14 @@ async fn ceiling(
             let session = format!("{:032x}", 0xce11_0000_u64 + worker as u64);
             let seat = info.seat_ids[worker % info.seat_ids.len()];
             while Instant::now() < deadline {
-                holds.hold(&db, &info, &session, &[seat]).await.unwrap();
-                holds.release(&info, &session, Some(&[seat])).await.unwrap();
+                holds
+                    .hold(&db, &info, &session, "bench", &[seat])
+                    .await
+                    .unwrap();
+                holds
+                    .release(&info, &session, "bench", Some(&[seat]))
+                    .await
+                    .unwrap();
                 done.fetch_add(1, Ordering::Relaxed);
             }
         }));

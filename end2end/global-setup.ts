@@ -4,6 +4,7 @@ import type { FullConfig } from '@playwright/test';
 export default async function globalSetup(config: FullConfig) {
   await waitForHealthy(config.projects[0].use.baseURL as string);
   if (process.env.SHORT_TTL_URL) await waitForHealthy(process.env.SHORT_TTL_URL);
+  if (process.env.LIMITED_URL) await waitForHealthy(process.env.LIMITED_URL);
 }
 
 async function waitForHealthy(baseURL: string) {

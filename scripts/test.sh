@@ -16,6 +16,7 @@ export CARGO_TERM_COLOR=never
 PG_SERVER="postgres://marquee:marquee@127.0.0.1:5432"
 E2E_ADDR="127.0.0.1:3100"
 E2E_SHORT_TTL_ADDR="127.0.0.1:3101" # a second instance whose holds last 4 s, for expiry tests
+E2E_LIMITED_ADDR="127.0.0.1:3102"   # a third, with a tiny hold budget, for the rate-limit test
 E2E_DB="marquee_e2e"
 E2E_REDIS="redis://127.0.0.1:6379/2"
 LOGS="target/test-logs"
@@ -85,12 +86,18 @@ e2e() {
     DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
     target/debug/marquee >"$LOGS/e2e-server-short-ttl.log" 2>&1 &
   local short_ttl_server=$!
+  # Its own Redis keys: what it holds is invisible to the other two.
+  LEPTOS_SITE_ADDR="$E2E_LIMITED_ADDR" LEPTOS_SITE_ROOT=target/site RATE_HOLDS_PER_SESSION=3/60 \
+    REDIS_KEY_PREFIX=marquee-limited DEMO_CATALOG=false \
+    DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
+    target/debug/marquee >"$LOGS/e2e-server-limited.log" 2>&1 &
+  local limited_server=$!
   rm -f end2end/test-results/results.json
   (cd end2end && BASE_URL="http://$E2E_ADDR" SHORT_TTL_URL="http://$E2E_SHORT_TTL_ADDR" \
-    npx playwright test)
+    LIMITED_URL="http://$E2E_LIMITED_ADDR" npx playwright test)
   local status=$?
-  kill -TERM "$server" "$short_ttl_server" 2>/dev/null
-  wait "$server" "$short_ttl_server" 2>/dev/null
+  kill -TERM "$server" "$short_ttl_server" "$limited_server" 2>/dev/null
+  wait "$server" "$short_ttl_server" "$limited_server" 2>/dev/null
   return $status
 }
 e2e

@@ -34,6 +34,10 @@ pub enum AppError {
     /// One person may hold at most `max` seats of a showtime.
     #[error("you can hold at most {max} seats for one showtime")]
     TooManySeats { max: u32 },
+    /// So many seats of this showtime are held or awaited from the caller's address (shared by
+    /// everyone behind one router) that no more may be held from it.
+    #[error("at most {max} seats of one showtime may be held or awaited from one connection")]
+    ClientLimit { max: u32 },
     /// The hold has been extended as often as allowed.
     #[error("your hold cannot be extended again (limit {max})")]
     ExtendLimit { max: u32 },
@@ -68,9 +72,13 @@ pub enum AppError {
     /// A purchase with this idempotency key is still running; retry shortly.
     #[error("this purchase is already being processed; retry in a moment")]
     PurchaseInProgress,
-    /// Too many requests from this session or address.
-    #[error("too many requests; slow down and retry in a moment")]
-    RateLimited,
+    /// Too many requests from this session or address; the same request will be accepted
+    /// after `retry_after_ms` (also sent as `Retry-After`, in whole seconds).
+    #[error(
+        "too many requests just now; please wait {} s and try again",
+        retry_after_ms.div_ceil(1000).max(1)
+    )]
+    RateLimited { retry_after_ms: u64 },
     /// The request came from another site (cross-site request forgery protection).
     #[error("cross-site requests are not allowed")]
     Forbidden,
@@ -110,8 +118,8 @@ impl AppError {
             | Self::HoldingSeats
             | Self::SeatsAvailable { .. }
             | Self::LineFull { .. } => 409,
-            Self::TooManySeats { .. } | Self::IdempotencyMismatch => 422,
-            Self::RateLimited => 429,
+            Self::TooManySeats { .. } | Self::ClientLimit { .. } | Self::IdempotencyMismatch => 422,
+            Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport { .. } => 500,
         }
     }

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::client::TrustedProxies;
+use super::limits::{Rate, RateLimits};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -54,6 +55,11 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated; none by default).
     pub trusted_proxies: TrustedProxies,
+    /// `RATE_LIMITS` (on/off) and `RATE_<BUDGET>` (`<count>/<seconds>`): see `limits`.
+    pub rate_limits: RateLimits,
+    /// `MAX_SEATS_PER_IP`: seats held plus places in line, per client address and showtime
+    /// (several people behind one home router share an address).
+    pub max_seats_per_ip: u32,
 }
 
 impl Settings {
@@ -92,6 +98,8 @@ impl Settings {
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
+            rate_limits: rate_limits(&lookup)?,
+            max_seats_per_ip: positive(&lookup, "MAX_SEATS_PER_IP", "24")?,
         })
     }
 }
@@ -123,6 +131,28 @@ fn positive<T: FromStr + PartialOrd + From<u8>>(
         });
     }
     Ok(value)
+}
+
+fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, ConfigError> {
+    let defaults = RateLimits::default();
+    let rate = |name: &'static str, default: Rate| -> Result<Rate, ConfigError> {
+        parsed(lookup, name, &default.to_string())
+    };
+    Ok(RateLimits {
+        enabled: parsed_bool(lookup, "RATE_LIMITS", defaults.enabled)?,
+        new_sessions_per_ip: rate("RATE_NEW_SESSIONS_PER_IP", defaults.new_sessions_per_ip)?,
+        holds_per_session: rate("RATE_HOLDS_PER_SESSION", defaults.holds_per_session)?,
+        holds_per_ip: rate("RATE_HOLDS_PER_IP", defaults.holds_per_ip)?,
+        purchases_per_session: rate("RATE_PURCHASES_PER_SESSION", defaults.purchases_per_session)?,
+        purchases_per_ip: rate("RATE_PURCHASES_PER_IP", defaults.purchases_per_ip)?,
+        declines_per_session: rate("RATE_DECLINES_PER_SESSION", defaults.declines_per_session)?,
+        declines_per_ip: rate("RATE_DECLINES_PER_IP", defaults.declines_per_ip)?,
+        declines_per_card: rate("RATE_DECLINES_PER_CARD", defaults.declines_per_card)?,
+        joins_per_session: rate("RATE_JOINS_PER_SESSION", defaults.joins_per_session)?,
+        joins_per_ip: rate("RATE_JOINS_PER_IP", defaults.joins_per_ip)?,
+        sockets_per_ip: rate("RATE_SOCKETS_PER_IP", defaults.sockets_per_ip)?,
+        resyncs_per_ip: rate("RATE_RESYNCS_PER_IP", defaults.resyncs_per_ip)?,
+    })
 }
 
 fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {

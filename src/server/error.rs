@@ -32,7 +32,20 @@ impl AppError {
 /// Plain axum handlers (outside server functions) answer with the same JSON error body.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (self.status(), axum::Json(self)).into_response()
+        let mut response = (self.status(), axum::Json(&self)).into_response();
+        self.add_headers(response.headers_mut());
+        response
+    }
+}
+
+impl AppError {
+    /// Headers the error calls for: `Retry-After` (whole seconds, rounded up) on a refusal
+    /// for going too fast.
+    fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+        if let AppError::RateLimited { retry_after_ms } = self {
+            let secs = retry_after_ms.div_ceil(1000).max(1);
+            headers.insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
     }
 }
 
@@ -60,6 +73,7 @@ pub async fn api_error_status(
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();
+        error.add_headers(&mut parts.headers);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -8,6 +8,7 @@
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
+//! - [`limits`]: rate limits shared by every instance (GCRA buckets in Redis).
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod limits;
 pub mod live;
 pub mod session;
 pub mod startup;

@@ -16,6 +16,8 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use rand::RngCore;
 
 use super::AppState;
+use super::client::ClientIp;
+use super::limits::{Asker, Budget};
 use crate::app::error::AppError;
 
 pub const COOKIE: &str = "marquee_session";
@@ -61,7 +63,24 @@ pub async fn middleware(
     };
     // Static files and health checks need no session; do not hand out cookies for them.
     let path = request.uri().path();
-    let persist = !(path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.svg");
+    let mut persist = !(path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.svg");
+    // Sessions are free, so handing them out is limited per client address: past the
+    // budget, a mutation without a session is refused, and a page is served without one.
+    if fresh && persist {
+        let client = request.extensions().get::<ClientIp>().copied();
+        let asker = client.map(|client| Asker {
+            client,
+            session: None,
+        });
+        if let Some(asker) = asker
+            && let Err(error) = state.limiter.spend(Budget::NewSessions, asker).await
+        {
+            if !matches!(*request.method(), Method::GET | Method::HEAD) {
+                return error.into_response();
+            }
+            persist = false;
+        }
+    }
     request.extensions_mut().insert(session.clone());
     let mut response = next.run(request).await;
     if fresh && persist {

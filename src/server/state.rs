@@ -17,6 +17,7 @@ use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
+use super::limits::Limiter;
 use super::live::LiveHub;
 use crate::app::error::AppError;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     pub line: WaitingLine,
     /// Purchase keys: one order per key, one attempt at a time.
     pub idempotency: Idempotency,
+    /// Rate limits, shared with every other instance through Redis.
+    pub limiter: Limiter,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
     pub payments: Arc<dyn PaymentGateway>,
@@ -68,6 +71,11 @@ impl AppState {
             LineRules::from_settings(&settings),
         );
         let idempotency = Idempotency::new(redis.clone(), keyspace);
+        let limiter = Limiter::new(
+            redis.clone(),
+            &settings.redis_prefix,
+            settings.rate_limits.clone(),
+        );
         Ok(Self {
             leptos_options,
             db,
@@ -76,6 +84,7 @@ impl AppState {
             holds,
             line,
             idempotency,
+            limiter,
             showtimes: ShowtimeCache::default(),
             payments,
             live,

@@ -40,12 +40,25 @@ impl TestApp {
 
     /// A new visitor: a client with its own cookie jar, hence its own session.
     pub fn session(&self) -> Session {
+        self.session_with(reqwest::header::HeaderMap::new())
+    }
+
+    /// A new visitor at client address `ip`, as a trusted proxy in front of the app names it
+    /// (the app must trust 127.0.0.1: `TRUSTED_PROXIES`).
+    pub fn session_from(&self, ip: &str) -> Session {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        self.session_with(headers)
+    }
+
+    fn session_with(&self, headers: reqwest::header::HeaderMap) -> Session {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         Session {
             address: self.address.clone(),
             client: reqwest::Client::builder()
                 .timeout(REQUEST_TIMEOUT)
                 .cookie_provider(jar.clone())
+                .default_headers(headers)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
@@ -56,11 +69,14 @@ impl TestApp {
     /// Another instance of the application on the same Postgres database and Redis keys, as
     /// behind a load balancer.
     pub async fn second_instance(&self) -> TestApp {
-        let settings = settings_with(
-            &self.database_url,
-            &self.redis_url,
-            &[("REDIS_KEY_PREFIX", self.prefix.as_str())],
-        );
+        self.second_instance_with(&[]).await
+    }
+
+    /// Another instance, with `extra` settings as well.
+    pub async fn second_instance_with(&self, extra: &[(&str, &str)]) -> TestApp {
+        let mut extra = extra.to_vec();
+        extra.push(("REDIS_KEY_PREFIX", self.prefix.as_str()));
+        let settings = settings_with(&self.database_url, &self.redis_url, &extra);
         start(
             Application::build(settings)
                 .await
@@ -186,15 +202,19 @@ impl Session {
     }
 
     pub async fn post(&self, endpoint: &str, body: Value) -> Reply {
-        let response = self
-            .client
+        let response = self.post_response(endpoint, body).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The whole response, headers included.
+    pub async fn post_response(&self, endpoint: &str, body: Value) -> reqwest::Response {
+        self.client
             .post(format!("{}/api/{endpoint}", self.address))
             .json(&body)
             .send()
             .await
-            .expect("request failed");
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+            .expect("request failed")
     }
 
     pub async fn get(&self, path: &str) -> Reply {
@@ -334,6 +354,10 @@ pub fn settings_with(database_url: &str, redis_url: &str, extra: &[(&str, &str)]
             format!("t{}", Uuid::new_v4().simple()),
         ),
         ("SWEEP_INTERVAL_MS".into(), "100".into()),
+        // Tests act as hundreds of visitors from one address; the limits have tests of
+        // their own (`limits.rs`), which turn them on.
+        ("RATE_LIMITS".into(), "false".into()),
+        ("MAX_SEATS_PER_IP".into(), "100000".into()),
     ];
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Settings::from_lookup(|name| {

@@ -9,6 +9,7 @@ mod helpers;
 mod api;
 mod health;
 mod holds;
+mod limits;
 mod line;
 mod line_live;
 mod line_race;

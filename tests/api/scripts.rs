@@ -36,6 +36,7 @@ async fn serve_stops_at_someone_it_was_not_told_about_and_serves_them_once_told(
         showtime: &info,
         offer_ttl: Duration::from_secs(60),
         extensions_used: 2,
+        checkout_grace: Duration::from_secs(60),
         waiting,
     };
 

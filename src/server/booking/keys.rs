@@ -23,6 +23,8 @@
 //! | `<p>:{st:S}:line:party` | hash | session → party size of everyone in line |
 //! | `<p>:{st:S}:line:seq` | counter | the last join number handed out |
 //! | `<p>:{st:S}:line:served` | string | present once the line has been served since seats were last freed |
+//! | `<p>:{st:S}:line:ip` | hash | session → client address of everyone in line (the per-address cap) |
+//! | `<p>:{st:S}:ip:<client>:seats` | sorted set, TTL | seat → hold expiry (ms) of the seats held from one client address |
 //! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
 
@@ -112,6 +114,15 @@ impl ShowtimeKeys {
         format!("{}:line:served", self.base)
     }
 
+    /// The seats held from one client address (its [`bucket`](crate::server::client::ClientIp::bucket)).
+    pub fn ip_seats(&self, client: &str) -> String {
+        format!("{}:ip:{client}:seats", self.base)
+    }
+
+    pub fn line_ip(&self) -> String {
+        format!("{}:line:ip", self.base)
+    }
+
     pub fn channel(&self) -> String {
         format!("{}:events", self.base)
     }
@@ -136,6 +147,8 @@ mod tests {
             keys.line_party(),
             keys.line_seq(),
             keys.line_served(),
+            keys.line_ip(),
+            keys.ip_seats("10.0.0.1"),
         ] {
             let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
             assert_eq!(tag, "st:42", "{key}");

@@ -32,6 +32,8 @@ use crate::app::booking::{
     HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
 };
 use crate::app::error::AppError;
+use crate::server::client::{self, ClientIp};
+use crate::server::limits::{Asker, Budget};
 use crate::server::session::SessionId;
 use crate::server::{AppState, session};
 
@@ -39,17 +41,37 @@ use crate::server::{AppState, session};
 struct Caller {
     state: AppState,
     session: SessionId,
+    client: ClientIp,
     showtime: Arc<ShowtimeInfo>,
 }
 
 impl Caller {
+    /// The caller, for a request that only reads.
     async fn about(showtime_id: i64) -> Result<Self, AppError> {
+        Self::find(showtime_id, None).await
+    }
+
+    /// The caller, once `budget` has room for one more of its requests.
+    async fn limited(showtime_id: i64, budget: Budget) -> Result<Self, AppError> {
+        Self::find(showtime_id, Some(budget)).await
+    }
+
+    async fn find(showtime_id: i64, budget: Option<Budget>) -> Result<Self, AppError> {
         let state = AppState::current()?;
         let session = session::current()?;
+        let client = client::current()?;
+        if let Some(budget) = budget {
+            let asker = Asker {
+                client,
+                session: Some(&session),
+            };
+            state.limiter.spend(budget, asker).await?;
+        }
         let showtime = state.showtimes.get(&state.db, showtime_id).await?;
         Ok(Self {
             state,
             session,
+            client,
             showtime,
         })
     }
@@ -60,6 +82,7 @@ pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
         state,
         session,
         showtime,
+        ..
     } = Caller::about(showtime_id).await?;
     state
         .holds
@@ -68,8 +91,13 @@ pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
 }
 
 pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
-    let state = AppState::current()?;
-    let session = session::current()?;
+    let Caller {
+        state,
+        session,
+        showtime,
+        client,
+    } = Caller::limited(showtime_id, Budget::Holds).await?;
+    let client = client.bucket();
     let max = state.holds.rules().max_seats as usize;
     let seats = seat_selection(&seat_ids, max).map_err(|_| {
         if seat_ids.len() > max {
@@ -78,7 +106,6 @@ pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStat
             AppError::bad_input("seat_ids must list at least one seat, each once")
         }
     })?;
-    let showtime = state.showtimes.get(&state.db, showtime_id).await?;
     showtime.check_seats(&seats)?;
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
@@ -88,7 +115,7 @@ pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStat
     for _ in 0..5 {
         match state
             .holds
-            .hold(&state.db, &showtime, session.as_str(), &seats)
+            .hold(&state.db, &showtime, session.as_str(), &client, &seats)
             .await?
         {
             HoldAttempt::Held(status) => return Ok(status),
@@ -106,7 +133,7 @@ pub async fn release_seats(
     showtime_id: i64,
     seat_ids: Option<Vec<i64>>,
 ) -> Result<HoldStatus, AppError> {
-    let call = Caller::about(showtime_id).await?;
+    let call = Caller::limited(showtime_id, Budget::Holds).await?;
     let seats = match seat_ids {
         Some(ids) => {
             let seats =
@@ -125,10 +152,11 @@ async fn release(call: Caller, seats: Option<&[i64]>) -> Result<HoldStatus, AppE
         state,
         session,
         showtime,
+        client,
     } = call;
     let released = state
         .holds
-        .release(&showtime, session.as_str(), seats)
+        .release(&showtime, session.as_str(), &client.bucket(), seats)
         .await?;
     if released.line_waiting
         && let Err(error) = state.line.serve(&state.db, &showtime).await
@@ -144,13 +172,19 @@ async fn release(call: Caller, seats: Option<&[i64]>) -> Result<HoldStatus, AppE
 
 /// Joins the showtime's waiting line for `party` seats.
 pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
-    let call = Caller::about(showtime_id).await?;
+    let call = Caller::limited(showtime_id, Budget::LineJoins).await?;
     if call.showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
     call.state
         .line
-        .join(&call.state.db, &call.showtime, call.session.as_str(), party)
+        .join(
+            &call.state.db,
+            &call.showtime,
+            call.session.as_str(),
+            &call.client.bucket(),
+            party,
+        )
         .await
 }
 
@@ -175,7 +209,7 @@ pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError>
 
 /// Declines the seats the waiting line offered the caller: they go to the next in line.
 pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let call = Caller::about(showtime_id).await?;
+    let call = Caller::limited(showtime_id, Budget::Holds).await?;
     if !call
         .state
         .holds
@@ -188,7 +222,7 @@ pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
 }
 
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let call = Caller::about(showtime_id).await?;
+    let call = Caller::limited(showtime_id, Budget::Holds).await?;
     call.state
         .holds
         .extend(call.showtime.id, call.session.as_str())
@@ -198,7 +232,13 @@ pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
 pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {
     let state = AppState::current()?;
     let session = session::current()?;
-    purchase::purchase(&state, session.as_str(), request).await
+    let client = client::current()?;
+    let asker = Asker {
+        client,
+        session: Some(&session),
+    };
+    state.limiter.spend(Budget::Purchases, asker).await?;
+    purchase::purchase(&state, asker, request).await
 }
 
 /// Anyone with the code may see the order: the code is the ticket.

@@ -15,6 +15,7 @@
 
 use std::sync::Arc;
 
+use super::holds::Stretch;
 use super::idempotency::{Attempt, PurchaseClaim, fingerprint};
 use super::orders::{self, InsertOutcome, NewOrder};
 use super::payment::{Charge, ChargeRequest, PaymentError};
@@ -24,6 +25,7 @@ use crate::app::booking::{
 };
 use crate::app::error::AppError;
 use crate::server::AppState;
+use crate::server::limits::Asker;
 
 /// A purchase request whose every field is valid.
 #[derive(Debug)]
@@ -71,11 +73,12 @@ impl Purchase {
 #[tracing::instrument(skip(state, request), fields(showtime = request.showtime_id))]
 pub async fn purchase(
     state: &AppState,
-    session: &str,
+    asker: Asker<'_>,
     request: PurchaseRequest,
 ) -> Result<OrderView, AppError> {
     let max = state.holds.rules().max_seats as usize;
-    let purchase = Purchase::parse(session, &request, max)?;
+    let session = asker.session.ok_or(AppError::Internal)?;
+    let purchase = Purchase::parse(session.as_str(), &request, max)?;
     let in_flight = match state
         .idempotency
         .begin(&state.db, &state.showtimes, &purchase.claim)
@@ -84,15 +87,34 @@ pub async fn purchase(
         Attempt::Done(order) => return Ok(order),
         Attempt::Run(in_flight) => in_flight,
     };
-    let result = checkout(state, &purchase).await;
+    let result = checkout(state, asker, &purchase).await;
     in_flight.finish().await;
     result
 }
 
 /// The four steps, once the purchase is known to be new and this attempt the only one.
-async fn checkout(state: &AppState, purchase: &Purchase) -> Result<OrderView, AppError> {
-    let showtime = reserve(state, purchase).await?;
-    let charge = charge(state, purchase, &showtime).await?;
+async fn checkout(
+    state: &AppState,
+    asker: Asker<'_>,
+    purchase: &Purchase,
+) -> Result<OrderView, AppError> {
+    let Reserved { showtime, stretch } = reserve(state, purchase).await?;
+    let charge = match charge(state, asker, purchase, &showtime).await {
+        Ok(charge) => charge,
+        Err(error) => {
+            // No payment, no extra time: trying cards must not keep seats.
+            if let Some(stretch) = stretch {
+                let undone = state
+                    .holds
+                    .undo_stretch(showtime.id, purchase.session(), &purchase.seats, stretch)
+                    .await;
+                if let Err(undo) = undone {
+                    tracing::warn!(?undo, "could not give a hold back its expiry");
+                }
+            }
+            return Err(error);
+        }
+    };
     let code = match record(state, purchase, &showtime, &charge).await? {
         Recorded::Order(code) => code,
         Recorded::Replayed(order) => return Ok(*order),
@@ -103,44 +125,53 @@ async fn checkout(state: &AppState, purchase: &Purchase) -> Result<OrderView, Ap
         .ok_or(AppError::Internal)
 }
 
+/// What step 1 found: the showtime, and how its hold was stretched for the payment.
+struct Reserved {
+    showtime: Arc<ShowtimeInfo>,
+    stretch: Option<Stretch>,
+}
+
 /// Step 1: the showtime is on sale and the buyer's hold is exactly these seats, now lasting
 /// long enough for the payment.
-async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Arc<ShowtimeInfo>, AppError> {
+async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Reserved, AppError> {
     let showtime = state.showtimes.get(&state.db, purchase.showtime_id).await?;
     showtime.check_seats(&purchase.seats)?;
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
-    state
+    let stretch = state
         .holds
         .begin_checkout(&showtime, purchase.session(), &purchase.seats)
         .await?;
-    Ok(showtime)
+    Ok(Reserved { showtime, stretch })
 }
 
-/// Step 2: take the money.
+/// Step 2: take the money, unless this buyer or this card has been declined too often
+/// (card testing); a decline counts against both.
 async fn charge(
     state: &AppState,
+    asker: Asker<'_>,
     purchase: &Purchase,
     showtime: &ShowtimeInfo,
 ) -> Result<Charge, AppError> {
+    state.limiter.check_card(asker, &purchase.card).await?;
     let request = ChargeRequest {
         amount_cents: showtime.total_cents(&purchase.seats),
         card: &purchase.card,
         idempotency_key: purchase.claim.key.as_str(),
         description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
     };
-    state
-        .payments
-        .charge(request)
-        .await
-        .map_err(|error| match error {
-            PaymentError::Declined(message) => AppError::PaymentDeclined { message },
-            PaymentError::Unavailable(cause) => {
-                tracing::error!(cause, "payment processor unavailable");
-                AppError::Internal
-            }
-        })
+    match state.payments.charge(request).await {
+        Ok(charge) => Ok(charge),
+        Err(PaymentError::Declined(message)) => {
+            state.limiter.record_decline(asker, &purchase.card).await;
+            Err(AppError::PaymentDeclined { message })
+        }
+        Err(PaymentError::Unavailable(cause)) => {
+            tracing::error!(cause, "payment processor unavailable");
+            Err(AppError::Internal)
+        }
+    }
 }
 
 enum Recorded {

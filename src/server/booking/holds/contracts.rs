@@ -50,7 +50,13 @@ impl<'a> SessionSeats<'a> {
 pub struct Hold<'a> {
     pub target: SessionSeats<'a>,
     pub ttl: Duration,
+    /// The longest a new hold may last, every extension and checkout included.
+    pub life: Duration,
     pub max_seats: u32,
+    /// The caller's address ([`ClientIp::bucket`](crate::server::client::ClientIp::bucket)),
+    /// and how many seats may be held from it.
+    pub client: &'a str,
+    pub max_seats_per_client: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -73,6 +79,8 @@ pub enum HoldReply {
         #[allow(dead_code)] // part of the reply; the error names the limit, not the count
         held: u32,
     },
+    /// The caller's address holds as many seats of the showtime as it may.
+    ClientFull,
     NeedsSold,
     InLine,
     ServeLine,
@@ -95,13 +103,20 @@ impl Contract for Hold<'_> {
             .key("expiry", keys.expiry())
             .key("line", keys.line())
             .key("line_served", keys.line_served())
+            .key("ip_seats", keys.ip_seats(self.client))
             .arg("ttl", ms(self.ttl))
+            .arg("life", ms(self.life))
             .arg("max", self.max_seats)
+            .arg("ip_max", self.max_seats_per_client)
     }
 }
 
 /// `release.lua`: release seats held by one session.
-pub struct Release<'a>(pub SessionSeats<'a>);
+pub struct Release<'a> {
+    pub target: SessionSeats<'a>,
+    /// The caller's address, whose count of held seats goes down.
+    pub client: &'a str,
+}
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -129,13 +144,14 @@ impl Contract for Release<'_> {
     lua_script!("release", include_str!("lua/release.lua"));
 
     fn call(&self) -> ScriptCall {
-        let keys = self.0.keys;
-        self.0
+        let keys = self.target.keys;
+        self.target
             .call()
             .key("version", keys.version())
             .key("expiry", keys.expiry())
             .key("line", keys.line())
             .key("line_served", keys.line_served())
+            .key("ip_seats", keys.ip_seats(self.client))
     }
 }
 
@@ -187,8 +203,9 @@ pub struct Checkout<'a> {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum CheckoutReply {
     Ok {
-        #[allow(dead_code)] // part of the reply; checkout does not show it
         expires_at: i64,
+        /// The expiry before checkout stretched it (absent when it did not).
+        stretched_from: Option<i64>,
     },
     Sold {
         #[serde(deserialize_with = "id_list")]
@@ -221,6 +238,34 @@ impl Contract for Checkout<'_> {
             .key("sold", keys.sold())
             .key("expiry", keys.expiry())
             .arg("grace", ms(self.grace))
+    }
+}
+
+/// `unstretch.lua`: after a decline, the expiry the hold had before checkout stretched it.
+pub struct Unstretch<'a> {
+    pub target: SessionSeats<'a>,
+    /// What checkout set, and what it was before.
+    pub stretched: i64,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum UnstretchReply {
+    Ok { restored: bool },
+}
+
+impl Contract for Unstretch<'_> {
+    type Reply = UnstretchReply;
+
+    lua_script!("unstretch", include_str!("lua/unstretch.lua"));
+
+    fn call(&self) -> ScriptCall {
+        self.target
+            .call()
+            .key("expiry", self.target.keys.expiry())
+            .arg("stretched", self.stretched)
+            .arg("expires_at", self.expires_at)
     }
 }
 

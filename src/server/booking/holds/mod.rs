@@ -18,6 +18,8 @@
 pub mod contracts;
 mod expiry;
 mod sale;
+
+pub use sale::Stretch;
 mod seats;
 mod view;
 
@@ -43,6 +45,15 @@ pub struct HoldRules {
     pub max_extensions: u32,
     /// How long a hold is kept alive once checkout starts, to cover the payment.
     pub checkout_grace: Duration,
+    /// Seats that may be held from one client address per showtime.
+    pub max_seats_per_client: u32,
+}
+
+impl HoldRules {
+    /// The longest a hold may last: its time, every extension, and one checkout.
+    pub fn life(&self) -> Duration {
+        self.ttl + self.extension * self.max_extensions + self.checkout_grace
+    }
 }
 
 impl HoldRules {
@@ -53,6 +64,7 @@ impl HoldRules {
             extension: settings.hold_extension,
             max_extensions: settings.hold_extensions,
             checkout_grace: settings.checkout_grace,
+            max_seats_per_client: settings.max_seats_per_ip,
         }
     }
 }

@@ -3,28 +3,44 @@
 use redis::AsyncCommands;
 
 use super::HoldEngine;
-use super::contracts::{Checkout, CheckoutReply, MarkSold, SessionSeats, VersionReply};
+use super::contracts::{
+    Checkout, CheckoutReply, MarkSold, SessionSeats, Unstretch, UnstretchReply, VersionReply,
+};
 use crate::app::error::AppError;
 use crate::server::booking::script;
 use crate::server::booking::showtimes::ShowtimeInfo;
 
+/// How checkout stretched a hold: its expiry before and after (ms, Redis' clock).
+#[derive(Debug, Clone, Copy)]
+pub struct Stretch {
+    pub before: i64,
+    pub after: i64,
+}
+
 impl HoldEngine {
     /// Before the payment: the session holds exactly `seats`, none is sold, and the hold now
-    /// lasts at least the checkout grace period. Refusals name the seats concerned.
+    /// lasts at least the checkout grace period (within its ceiling). Refusals name the seats
+    /// concerned. Returns the stretch, to be undone if the payment is declined.
     #[tracing::instrument(skip(self, showtime), fields(showtime = showtime.id))]
     pub async fn begin_checkout(
         &self,
         showtime: &ShowtimeInfo,
         session: &str,
         seats: &[i64],
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<Stretch>, AppError> {
         let keys = self.keys(showtime.id);
         let checkout = Checkout {
             target: SessionSeats::new(&keys, session, seats),
             grace: self.rules.checkout_grace,
         };
         match script::run(&mut self.redis(), &checkout).await? {
-            CheckoutReply::Ok { .. } => Ok(()),
+            CheckoutReply::Ok {
+                expires_at,
+                stretched_from,
+            } => Ok(stretched_from.map(|before| Stretch {
+                before,
+                after: expires_at,
+            })),
             CheckoutReply::Sold { seats } => Err(AppError::SeatTaken {
                 seats: showtime.names(&seats),
             }),
@@ -38,6 +54,28 @@ impl HoldEngine {
                 "the seats to buy must be exactly the seats you hold; release the others first",
             )),
         }
+    }
+
+    /// A declined payment buys no time: the hold ends when it would have without checkout.
+    #[tracing::instrument(skip(self))]
+    pub async fn undo_stretch(
+        &self,
+        showtime: i64,
+        session: &str,
+        seats: &[i64],
+        stretch: Stretch,
+    ) -> Result<(), AppError> {
+        let keys = self.keys(showtime);
+        let unstretch = Unstretch {
+            target: SessionSeats::new(&keys, session, seats),
+            stretched: stretch.after,
+            expires_at: stretch.before,
+        };
+        let UnstretchReply::Ok { restored } = script::run(&mut self.redis(), &unstretch).await?;
+        if restored {
+            self.schedule_sweep(showtime, stretch.before).await?;
+        }
+        Ok(())
     }
 
     /// The last step of a purchase (and the repair after the Postgres fence fired): the

@@ -18,13 +18,17 @@ impl HoldEngine {
         db: &PgPool,
         showtime: &ShowtimeInfo,
         session: &str,
+        client: &str,
         seats: &[i64],
     ) -> Result<HoldAttempt, AppError> {
         let keys = self.keys(showtime.id);
         let hold = Hold {
             target: SessionSeats::new(&keys, session, seats),
             ttl: self.rules.ttl,
+            life: self.rules.life(),
             max_seats: self.rules.max_seats,
+            client,
+            max_seats_per_client: self.rules.max_seats_per_client,
         };
         match self.run_with_sold(db, showtime.id, &hold).await? {
             HoldReply::Ok {
@@ -51,6 +55,9 @@ impl HoldEngine {
             HoldReply::TooMany { .. } => Err(AppError::TooManySeats {
                 max: self.rules.max_seats,
             }),
+            HoldReply::ClientFull => Err(AppError::ClientLimit {
+                max: self.rules.max_seats_per_client,
+            }),
             // `run_with_sold` answers this itself.
             HoldReply::NeedsSold => Err(AppError::Internal),
         }
@@ -62,6 +69,7 @@ impl HoldEngine {
         &self,
         showtime: &ShowtimeInfo,
         session: &str,
+        client: &str,
         seats: Option<&[i64]>,
     ) -> Result<Released, AppError> {
         let keys = self.keys(showtime.id);
@@ -69,7 +77,10 @@ impl HoldEngine {
             Some(seats) => seats.to_vec(),
             None => self.held_by(showtime.id, session).await?,
         };
-        let release = Release(SessionSeats::new(&keys, session, &seats));
+        let release = Release {
+            target: SessionSeats::new(&keys, session, &seats),
+            client,
+        };
         match script::run(&mut self.redis(), &release).await? {
             ReleaseReply::Ok {
                 version,

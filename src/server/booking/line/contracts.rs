@@ -17,6 +17,9 @@ pub struct Join<'a> {
     pub session: &'a str,
     pub party: u32,
     pub max_length: u32,
+    /// The caller's address, and how many seats it may hold and await in all.
+    pub client: &'a str,
+    pub max_seats_per_client: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -27,6 +30,7 @@ pub enum JoinReply {
     Holding,
     Available { free: u32 },
     Full,
+    ClientFull,
     NeedsSold,
 }
 
@@ -46,10 +50,14 @@ impl Contract for Join<'_> {
             .key("line_party", keys.line_party())
             .key("line_seq", keys.line_seq())
             .key("holder_seats", keys.holder_seats(self.session))
+            .key("line_ip", keys.line_ip())
+            .key("ip_seats", keys.ip_seats(self.client))
             .keys("seat", seats.iter().map(|&seat| keys.seat(seat)))
             .arg("session", self.session)
             .arg("party", self.party)
             .arg("cap", self.max_length)
+            .arg("client", self.client)
+            .arg("ip_max", self.max_seats_per_client)
             .arg("channel", keys.channel())
             .arg("seats", seats)
     }
@@ -77,6 +85,7 @@ impl Contract for Leave<'_> {
         ScriptCall::new()
             .key("line", self.keys.line())
             .key("line_party", self.keys.line_party())
+            .key("line_ip", self.keys.line_ip())
             .arg("session", self.session)
             .arg("channel", self.keys.channel())
     }
@@ -90,6 +99,8 @@ pub struct Serve<'a> {
     pub offer_ttl: Duration,
     /// Extensions an offer starts with already used (all of them: an offer gets none).
     pub extensions_used: u32,
+    /// What checkout may add to an offer, once.
+    pub checkout_grace: Duration,
     pub waiting: &'a [String],
 }
 
@@ -125,6 +136,7 @@ impl Contract for Serve<'_> {
             .key("expiry", keys.expiry())
             .key("line", keys.line())
             .key("line_party", keys.line_party())
+            .key("line_ip", keys.line_ip())
             .key("line_served", keys.line_served())
             .keys(
                 "seat",
@@ -138,6 +150,7 @@ impl Contract for Serve<'_> {
             .arg("channel", keys.channel())
             .arg("ttl", ms(self.offer_ttl))
             .arg("extensions", self.extensions_used)
+            .arg("grace", ms(self.checkout_grace))
             .arg("seats", &showtime.seat_ids)
             .arg("rows", rows)
             .arg("cols", cols)

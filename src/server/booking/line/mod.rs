@@ -43,6 +43,10 @@ pub struct LineRules {
     pub max_party: u32,
     /// Extensions a hold may have; an offer starts with all of them used.
     pub max_extensions: u32,
+    /// Seats held plus places awaited per client address and showtime.
+    pub max_seats_per_client: u32,
+    /// What checkout may add to an offer, once.
+    pub checkout_grace: Duration,
 }
 
 impl LineRules {
@@ -52,6 +56,8 @@ impl LineRules {
             max_length: settings.line_max_length,
             max_party: settings.max_seats_per_hold,
             max_extensions: settings.hold_extensions,
+            max_seats_per_client: settings.max_seats_per_ip,
+            checkout_grace: settings.checkout_grace,
         }
     }
 }
@@ -91,6 +97,7 @@ impl WaitingLine {
         db: &PgPool,
         showtime: &ShowtimeInfo,
         session: &str,
+        client: &str,
         party: u32,
     ) -> Result<LinePlace, AppError> {
         let largest = self
@@ -109,6 +116,8 @@ impl WaitingLine {
             session,
             party,
             max_length: self.rules.max_length,
+            client,
+            max_seats_per_client: self.rules.max_seats_per_client,
         };
         match self.holds.run_with_sold(db, showtime.id, &join).await? {
             JoinReply::Ok { position } => Ok(LinePlace {
@@ -121,6 +130,9 @@ impl WaitingLine {
             JoinReply::Available { free } => Err(AppError::SeatsAvailable { available: free }),
             JoinReply::Full => Err(AppError::LineFull {
                 max: self.rules.max_length,
+            }),
+            JoinReply::ClientFull => Err(AppError::ClientLimit {
+                max: self.rules.max_seats_per_client,
             }),
             // `run_with_sold` answers this itself.
             JoinReply::NeedsSold => Err(AppError::Internal),
@@ -178,6 +190,7 @@ impl WaitingLine {
                 showtime,
                 offer_ttl: self.rules.offer_ttl,
                 extensions_used: self.rules.max_extensions,
+                checkout_grace: self.rules.checkout_grace,
                 waiting: &waiting,
             };
             let ServeReply::Ok {

@@ -1,11 +1,13 @@
 -- Start checkout: verify that the session holds exactly these seats, none sold, and make
--- the hold last at least `A.grace` more milliseconds so it cannot lapse during payment.
+-- the hold last at least `A.grace` more milliseconds so it cannot lapse during payment, but
+-- never past the hold's ceiling (set when it was made: no number of attempts buys more).
 -- Contract: `holds::contracts::Checkout`.
 --
 -- K.sold, K.expiry, K.holder, K.holder_seats, K.seat[i] (hold key of A.seats[i])
 -- A.session, A.grace (ms), A.seats
 --
--- Replies ok {expires_at} | sold {seats} | not_yours {seats} | expired {seats}
+-- Replies ok {expires_at, stretched_from (absent when not stretched)} | sold {seats}
+--       | not_yours {seats} | expired {seats}
 --       | mismatch {held}
 local session = A.session
 local n = #A.seats
@@ -32,8 +34,12 @@ end
 
 local now = now_ms()
 local expires = tonumber(redis.call('HGET', K.holder, 'expires_at') or '0')
-if expires < now + A.grace then
-  expires = now + A.grace
+local ceiling = tonumber(redis.call('HGET', K.holder, 'ceiling') or '0')
+local wanted = math.min(now + A.grace, ceiling)
+local before = nil
+if expires < wanted then
+  before = expires
+  expires = wanted
   for i, seat in ipairs(A.seats) do
     redis.call('PEXPIREAT', K.seat[i], expires)
     redis.call('ZADD', K.expiry, expires, seat)
@@ -42,4 +48,4 @@ if expires < now + A.grace then
   redis.call('PEXPIREAT', K.holder, expires)
   redis.call('PEXPIREAT', K.holder_seats, expires)
 end
-return reply('ok', { expires_at = expires })
+return reply('ok', { expires_at = expires, stretched_from = before })

@@ -1,11 +1,13 @@
 -- Hold seats for one session, all or nothing. Contract: `holds::contracts::Hold`.
 --
 -- K.sold, K.sold_loaded, K.version, K.expiry, K.holder, K.holder_seats, K.line,
--- K.line_served (present: served since seats were last freed), K.seat[i] (hold key of A.seats[i])
--- A.session, A.ttl (ms), A.max (seats per session), A.channel, A.seats
+-- K.line_served (present: served since seats were last freed), K.seat[i] (hold key of A.seats[i]),
+-- K.ip_seats (seat -> expiry of the seats held from the caller's address)
+-- A.session, A.ttl (ms), A.max (seats per session), A.ip_max (seats per address), A.channel,
+-- A.seats, A.life (ms: the longest a hold may last with every extension and checkout)
 --
 -- Replies ok {expires_at, version, extensions, now, seats (all of the hold)} | taken {seats}
---       | too_many {held} | needs_sold | in_line | serve_line
+--       | too_many {held} | client_full | needs_sold | in_line | serve_line
 if sold_cache_missing() then
   return NEEDS_SOLD
 end
@@ -52,13 +54,20 @@ end
 
 local now = now_ms()
 
+-- Sessions are free, addresses are not: seats held from one address are capped too. A seat
+-- counts until its hold's first expiry (released seats leave at once).
+redis.call('ZREMRANGEBYSCORE', K.ip_seats, '-inf', now)
+if #fresh > 0 and redis.call('ZCARD', K.ip_seats) + #fresh > A.ip_max then
+  return reply('client_full')
+end
+
 -- One expiry per session and showtime: seats added later join the running clock, so
 -- re-clicking never buys more time. The holder hash outlives a full release until that
 -- expiry, which is what keeps the extension count from being reset by release + re-hold.
 local expires = tonumber(redis.call('HGET', K.holder, 'expires_at') or '0')
 if expires <= now then
   expires = now + A.ttl
-  redis.call('HSET', K.holder, 'expires_at', expires, 'extensions', 0)
+  redis.call('HSET', K.holder, 'expires_at', expires, 'extensions', 0, 'ceiling', now + A.life)
 end
 local used = tonumber(redis.call('HGET', K.holder, 'extensions') or '0')
 local version = tonumber(redis.call('GET', K.version) or '0')
@@ -70,7 +79,11 @@ if #fresh > 0 then
     redis.call('SET', K.seat[i], session, 'PXAT', expires)
     redis.call('ZADD', K.expiry, expires, seat)
     redis.call('SADD', K.holder_seats, seat)
+    redis.call('ZADD', K.ip_seats, expires, seat)
     seats[#seats + 1] = seat
+  end
+  if redis.call('PTTL', K.ip_seats) < expires - now then
+    redis.call('PEXPIREAT', K.ip_seats, expires)
   end
   version = redis.call('INCR', K.version)
   publish({

@@ -2,7 +2,8 @@
 -- someone else; seats that are not held at all are ignored, so a retry is harmless.
 -- Contract: `holds::contracts::Release`.
 --
--- K.version, K.expiry, K.holder, K.holder_seats, K.line, K.line_served, K.seat[i]
+-- K.version, K.expiry, K.holder, K.holder_seats, K.line, K.line_served, K.seat[i],
+-- K.ip_seats (the seats held from the caller's address)
 -- A.session, A.channel, A.seats
 --
 -- Replies ok {version, expires_at (absent without a hold), extensions, now, line_length,
@@ -45,6 +46,7 @@ for _, i in ipairs(mine) do
   redis.call('DEL', K.seat[i])
   redis.call('ZREM', K.expiry, seat)
   redis.call('SREM', K.holder_seats, seat)
+  redis.call('ZREM', K.ip_seats, seat)
   seats[#seats + 1] = seat
 end
 -- A released offer is an offer declined: whatever this session holds next is its own pick,

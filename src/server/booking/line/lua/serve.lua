@@ -5,11 +5,12 @@
 -- announced them are announced here first, since their seats are part of what is offered.
 -- Contract: `line::contracts::Serve`.
 --
--- K.sold, K.sold_loaded, K.version, K.expiry, K.line, K.line_party,
+-- K.sold, K.sold_loaded, K.version, K.expiry, K.line, K.line_party, K.line_ip,
 -- K.line_served (set here; the scripts that free seats delete it),
 -- K.seat[i]: hold key of A.seats[i], every seat in layout order,
 -- K.holder[j], K.holder_seats[j]: holder keys of A.waiting[j], everyone the caller saw in line.
 -- A.channel, A.ttl (offer TTL, ms), A.extensions (an offer gets none: all used),
+-- A.grace (ms checkout may add to an offer, once),
 -- A.seats, A.rows, A.cols (grid row and column of each seat), A.waiting
 --
 -- Who gets an offer is decided here, atomically, so the caller cannot know whose holder keys
@@ -119,11 +120,13 @@ for _, session in ipairs(waiting) do
       redis.call('SADD', K.holder_seats[j], id[i])
       seats[#seats + 1] = id[i]
     end
-    redis.call('HSET', K.holder[j], 'expires_at', expires, 'extensions', A.extensions, 'offer', 1)
+    redis.call('HSET', K.holder[j], 'expires_at', expires, 'extensions', A.extensions, 'offer', 1,
+      'ceiling', expires + A.grace)
     redis.call('PEXPIREAT', K.holder[j], expires)
     redis.call('PEXPIREAT', K.holder_seats[j], expires)
     redis.call('ZREM', K.line, session)
     redis.call('HDEL', K.line_party, session)
+    redis.call('HDEL', K.line_ip, session)
     served[#served + 1] = session
     local version = redis.call('INCR', K.version)
     publish({
