@@ -126,6 +126,12 @@ fn is_cross_site_mutation(request: &Request) -> bool {
     }
 }
 
+/// How a session appears in logs: a short hash, never the id itself (the id is a bearer
+/// token: whoever reads it from a log could act as that visitor).
+pub fn log_tag(session: &str) -> String {
+    super::limits::short_hash(session)
+}
+
 /// The session of the request being handled (inside a server function or page render).
 pub fn current() -> Result<SessionId, AppError> {
     leptos::prelude::use_context::<axum::http::request::Parts>()

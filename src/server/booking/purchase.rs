@@ -70,7 +70,7 @@ impl Purchase {
     }
 }
 
-#[tracing::instrument(skip(state, request), fields(showtime = request.showtime_id))]
+#[tracing::instrument(skip(state, asker, request), fields(showtime = request.showtime_id))]
 pub async fn purchase(
     state: &AppState,
     asker: Asker<'_>,

@@ -157,7 +157,8 @@ async fn pump(
                     Ok(event) => drop(sender.send(Feed::Event(Arc::new(event)))),
                     // Whatever it said is unknown: every viewer takes a fresh snapshot.
                     Err(error) => {
-                        tracing::warn!(%error, payload, "malformed live event");
+                        // Not the payload itself: events name sessions.
+                        tracing::warn!(%error, bytes = payload.len(), "malformed live event");
                         let _ = sender.send(Feed::Interrupted);
                     }
                 }

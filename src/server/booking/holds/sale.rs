@@ -9,6 +9,7 @@ use super::contracts::{
 use crate::app::error::AppError;
 use crate::server::booking::script;
 use crate::server::booking::showtimes::ShowtimeInfo;
+use crate::server::session::log_tag;
 
 /// How checkout stretched a hold: its expiry before and after (ms, Redis' clock).
 #[derive(Debug, Clone, Copy)]
@@ -21,7 +22,7 @@ impl HoldEngine {
     /// Before the payment: the session holds exactly `seats`, none is sold, and the hold now
     /// lasts at least the checkout grace period (within its ceiling). Refusals name the seats
     /// concerned. Returns the stretch, to be undone if the payment is declined.
-    #[tracing::instrument(skip(self, showtime), fields(showtime = showtime.id))]
+    #[tracing::instrument(skip(self, showtime, session), fields(showtime = showtime.id, session = %log_tag(session)))]
     pub async fn begin_checkout(
         &self,
         showtime: &ShowtimeInfo,
@@ -57,7 +58,7 @@ impl HoldEngine {
     }
 
     /// A declined payment buys no time: the hold ends when it would have without checkout.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, session), fields(session = %log_tag(session)))]
     pub async fn undo_stretch(
         &self,
         showtime: i64,
@@ -80,7 +81,7 @@ impl HoldEngine {
 
     /// The last step of a purchase (and the repair after the Postgres fence fired): the
     /// seats are sold; drop their holds and tell everyone. Returns the new version.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, session), fields(session = %log_tag(session)))]
     pub async fn mark_sold(
         &self,
         showtime: i64,

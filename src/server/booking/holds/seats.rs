@@ -8,11 +8,12 @@ use crate::app::booking::HoldStatus;
 use crate::app::error::AppError;
 use crate::server::booking::script;
 use crate::server::booking::showtimes::ShowtimeInfo;
+use crate::server::session::log_tag;
 
 impl HoldEngine {
     /// Holds `seats` (validated by the caller to exist in the showtime) for `session`,
     /// unless the waiting line must be served first.
-    #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
+    #[tracing::instrument(skip(self, db, showtime, session, client), fields(showtime = showtime.id, session = %log_tag(session)))]
     pub async fn hold(
         &self,
         db: &PgPool,
@@ -64,7 +65,7 @@ impl HoldEngine {
     }
 
     /// Releases `seats` (or, with `None`, every seat of the session's hold).
-    #[tracing::instrument(skip(self, showtime), fields(showtime = showtime.id))]
+    #[tracing::instrument(skip(self, showtime, session, client), fields(showtime = showtime.id, session = %log_tag(session)))]
     pub async fn release(
         &self,
         showtime: &ShowtimeInfo,
@@ -113,7 +114,7 @@ impl HoldEngine {
     }
 
     /// Extends the session's hold by one step, if it has any left.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, session), fields(session = %log_tag(session)))]
     pub async fn extend(&self, showtime: i64, session: &str) -> Result<HoldStatus, AppError> {
         let keys = self.keys(showtime);
         // The script re-checks the seat set, so a concurrent change makes it ask again.

@@ -7,10 +7,11 @@ use super::{HoldClock, HoldEngine};
 use crate::app::booking::{LinePlace, SeatMapState};
 use crate::app::error::AppError;
 use crate::server::booking::showtimes::ShowtimeInfo;
+use crate::server::session::log_tag;
 
 impl HoldEngine {
     /// Every seat's state for `session`, atomically, with the version it belongs to.
-    #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
+    #[tracing::instrument(skip(self, db, showtime, session), fields(showtime = showtime.id, session = %log_tag(session)))]
     pub async fn snapshot(
         &self,
         db: &PgPool,

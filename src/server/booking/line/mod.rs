@@ -33,6 +33,7 @@ use super::showtimes::ShowtimeInfo;
 use crate::app::booking::LinePlace;
 use crate::app::error::AppError;
 use crate::server::Settings;
+use crate::server::session::log_tag;
 
 /// Waiting-line rules, from settings.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +92,7 @@ impl WaitingLine {
     }
 
     /// Puts `session` at the back of the line for `party` seats.
-    #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
+    #[tracing::instrument(skip(self, db, showtime, session, client), fields(showtime = showtime.id, session = %log_tag(session)))]
     pub async fn join(
         &self,
         db: &PgPool,
@@ -140,7 +141,7 @@ impl WaitingLine {
     }
 
     /// Takes `session` out of the line; `false` if it was not in it.
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, session), fields(session = %log_tag(session)))]
     pub async fn leave(&self, showtime: i64, session: &str) -> Result<bool, AppError> {
         let keys = self.keyspace.showtime(showtime);
         let LeaveReply::Ok { left } = script::run(
