@@ -18,9 +18,9 @@ setup:
 	@scripts/setup.sh
 
 ## Benchmarks (release build): holds over HTTP vs the hold script on Redis, flash sale;
-## the live feed; the waiting line.
+## the live feed; the waiting line; the cost of the abuse limits.
 bench: setup
-	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line && cargo bench --features ssr --bench protections
 
 ## Release build of the browser bundle, and its size raw, gzip and brotli.
 wasm-size: setup
