@@ -7,11 +7,13 @@
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
+pub mod body;
 pub mod booking;
 pub mod catalog;
 pub mod client;

@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
 use super::booking::sweeper;
-use super::{AppState, Settings, catalog, client, db, health, live, session, telemetry};
+use super::{AppState, Settings, body, catalog, client, db, health, live, session, telemetry};
 use crate::app::{App, shell};
 
 /// Everything that can stop the server from starting, each with its cause.
@@ -142,6 +142,8 @@ pub fn router(state: AppState) -> Router {
         // Anything else: a static file from the site root, or the app's 404 page.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(super::error::api_error_status))
+        .layer(axum::middleware::from_fn(body::limit_api_body))
+        .layer(axum::extract::DefaultBodyLimit::max(body::API_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::middleware,
