@@ -7,6 +7,7 @@
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
 //! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
@@ -20,6 +21,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod live;
 pub mod session;
