@@ -72,6 +72,9 @@ pub enum AppError {
     /// A purchase with this idempotency key is still running; retry shortly.
     #[error("this purchase is already being processed; retry in a moment")]
     PurchaseInProgress,
+    /// The request body is larger than the API accepts.
+    #[error("the request is too large (at most {max_bytes} bytes)")]
+    TooLarge { max_bytes: u32 },
     /// Too many requests from this session or address; the same request will be accepted
     /// after `retry_after_ms` (also sent as `Retry-After`, in whole seconds).
     #[error(
@@ -118,6 +121,7 @@ impl AppError {
             | Self::HoldingSeats
             | Self::SeatsAvailable { .. }
             | Self::LineFull { .. } => 409,
+            Self::TooLarge { .. } => 413,
             Self::TooManySeats { .. } | Self::ClientLimit { .. } | Self::IdempotencyMismatch => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport { .. } => 500,
@@ -132,16 +136,72 @@ impl FromServerFnError for AppError {
         match value {
             // Arguments that do not decode are the caller's mistake, and say which field.
             ServerFnErrorErr::Args(message) | ServerFnErrorErr::MissingArg(message) => {
-                Self::BadInput { message }
+                Self::BadInput {
+                    message: without_input(&message),
+                }
             }
             // On the server this can only mean a request body that does not decode (in the
             // browser it means an undecodable reply, which is a transport problem).
             ServerFnErrorErr::Deserialization(message) if cfg!(feature = "ssr") => Self::BadInput {
-                message: format!("malformed request: {message}"),
+                message: format!("malformed request: {}", without_input(&message)),
             },
             other => Self::Transport {
                 message: other.to_string(),
             },
         }
+    }
+}
+
+/// A decoder's message without the input it quotes: serde names an offending value as
+/// `string "…"`, which could be anything the caller sent (megabytes, or markup). The value
+/// becomes `…`; field names (in backticks) stay, and the message is capped in length.
+fn without_input(message: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let mut out = String::new();
+    let mut in_value = false;
+    let mut escaped = false;
+    for c in message.chars() {
+        if in_value {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => {
+                    out.push_str("…\"");
+                    in_value = false;
+                }
+                _ => escaped = false,
+            }
+        } else {
+            out.push(c);
+            in_value = c == '"';
+        }
+    }
+    if out.chars().count() > MAX_CHARS {
+        out = out.chars().take(MAX_CHARS).collect::<String>() + "…";
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoder_messages_lose_the_values_they_quote() {
+        let huge = "x".repeat(100_000);
+        let message = format!(r#"invalid type: string "{huge}\"{huge}", expected i64 at line 1"#);
+        assert_eq!(
+            without_input(&message),
+            r#"invalid type: string "…", expected i64 at line 1"#
+        );
+        assert_eq!(
+            without_input("missing field `name`"),
+            "missing field `name`"
+        );
+        assert!(
+            without_input(&format!("unknown field `{huge}`"))
+                .chars()
+                .count()
+                <= 201
+        );
     }
 }

@@ -15,13 +15,21 @@ pub fn now_ms() -> f64 {
         .unwrap_or(0.0)
 }
 
-/// A fresh random key (a UUID from the browser's CSPRNG), e.g. for idempotent checkout.
+/// A fresh random key from the browser's CSPRNG (32 hex digits), e.g. for idempotent checkout.
+///
+/// `crypto.getRandomValues`, not `crypto.randomUUID`: the latter exists only in secure
+/// contexts, so checkout on a plain-HTTP origin (a LAN address) would lose its key.
 #[cfg(feature = "hydrate")]
 pub fn random_key() -> String {
-    web_sys::window()
+    let mut bytes = [0u8; 16];
+    let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("k{}", js_sys::Math::random().to_bits()))
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if filled {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    } else {
+        format!("k{}", js_sys::Math::random().to_bits())
+    }
 }
 
 /// Keys are only made in response to clicks, which the server never sees.

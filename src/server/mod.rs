@@ -7,18 +7,22 @@
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
+//! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`limits`]: rate limits shared by every instance (GCRA buckets in Redis).
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
+pub mod body;
 pub mod booking;
 pub mod catalog;
 pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod live;

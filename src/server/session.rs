@@ -4,14 +4,17 @@
 //! holder of their seat holds and the owner of their orders. The id is a bearer token: it is
 //! unguessable (16 bytes from the OS-seeded CSPRNG), `HttpOnly` so scripts cannot read it,
 //! `SameSite=Lax` so other sites cannot make the browser send it on a POST, and `Secure`
-//! when `COOKIE_SECURE` says the site is served over TLS. It is not signed: it carries no
-//! claims, only an identity that is already impossible to guess.
+//! when `COOKIE_SECURE` says the site is served over TLS; then it is also named with the
+//! `__Host-` prefix, which browsers accept only on a `Secure`, `Path=/` cookie without
+//! `Domain`, so neither a sibling subdomain nor a plain-HTTP page can plant or overwrite it.
+//! It is not signed: it carries no claims, only an identity that is already impossible to
+//! guess.
 
 use axum::extract::{Request, State};
 use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use rand::RngCore;
 
@@ -21,6 +24,13 @@ use super::limits::{Asker, Budget};
 use crate::app::error::AppError;
 
 pub const COOKIE: &str = "marquee_session";
+/// The cookie's name when `COOKIE_SECURE` is on.
+pub const SECURE_COOKIE: &str = "__Host-marquee_session";
+
+/// The session cookie's name in use (it is read and written under this name only).
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_COOKIE } else { COOKIE }
+}
 
 /// The caller's session id, put into request extensions by [`middleware`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,17 +56,18 @@ impl SessionId {
     }
 }
 
-/// Finds or issues the session, and refuses cross-site mutations.
+/// Finds or issues the session, and refuses cross-site mutations and WebSockets.
 pub async fn middleware(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    if is_cross_site_mutation(&request) {
-        return (StatusCode::FORBIDDEN, axum::Json(AppError::Forbidden)).into_response();
+    if is_cross_site_mutation(&request) || is_cross_site_websocket(&request) {
+        return super::body::refuse(request, AppError::Forbidden).await;
     }
+    let name = cookie_name(state.settings.cookie_secure);
     let jar = CookieJar::from_headers(request.headers());
-    let existing = jar.get(COOKIE).and_then(|c| SessionId::parse(c.value()));
+    let existing = jar.get(name).and_then(|c| SessionId::parse(c.value()));
     let (session, fresh) = match existing {
         Some(session) => (session, false),
         None => (SessionId::generate(), true),
@@ -76,7 +87,7 @@ pub async fn middleware(
             && let Err(error) = state.limiter.spend(Budget::NewSessions, asker).await
         {
             if !matches!(*request.method(), Method::GET | Method::HEAD) {
-                return error.into_response();
+                return super::body::refuse(request, error).await;
             }
             persist = false;
         }
@@ -84,7 +95,7 @@ pub async fn middleware(
     request.extensions_mut().insert(session.clone());
     let mut response = next.run(request).await;
     if fresh && persist {
-        let cookie = Cookie::build((COOKIE, session.0))
+        let cookie = Cookie::build((name, session.0))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -101,12 +112,27 @@ pub async fn middleware(
 /// `Sec-Fetch-Site` (or, older ones, in `Origin`); clients that are not browsers send
 /// neither and are not affected.
 fn is_cross_site_mutation(request: &Request) -> bool {
-    if matches!(
+    !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
-    ) {
-        return false;
-    }
+    ) && is_cross_site(request)
+}
+
+/// A WebSocket opened by a page of another origin. WebSockets are not subject to CORS, and
+/// `SameSite=Lax` keeps the cookie off only for another *site*, not for another origin of the
+/// same site (another port or subdomain), so the socket (which shows the visitor's holds and
+/// offers) gets the same origin check as a mutation.
+fn is_cross_site_websocket(request: &Request) -> bool {
+    let upgrade = request
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    upgrade && is_cross_site(request)
+}
+
+/// The browser says the request comes from a page of another origin.
+fn is_cross_site(request: &Request) -> bool {
     let headers = request.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return !matches!(site, "same-origin" | "none");

@@ -18,7 +18,9 @@ use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
 use super::booking::sweeper;
-use super::{AppState, Settings, catalog, client, db, health, live, session, telemetry};
+use super::{
+    AppState, Settings, body, catalog, client, db, headers, health, live, session, telemetry,
+};
 use crate::app::{App, shell};
 
 /// Everything that can stop the server from starting, each with its cause.
@@ -137,11 +139,18 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         // Renders the pages and registers every server function; both find `AppState` in
-        // their Leptos context.
-        .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
+        // their Leptos context, and pages give their inline scripts the response's CSP nonce.
+        .leptos_routes_with_context(&state, routes, headers::provide_nonce, move || {
+            shell(options.clone())
+        })
         // Anything else: a static file from the site root, or the app's 404 page.
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(headers::provide_nonce, shell))
         .layer(axum::middleware::from_fn(super::error::api_error_status))
+        .layer(axum::middleware::from_fn(body::limit_api_body))
+        .layer(axum::extract::DefaultBodyLimit::max(body::API_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::middleware,
@@ -149,6 +158,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::middleware,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -32,8 +32,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let email = raw.trim();
+        // Too long to be an address: say so without echoing it back.
+        if email.len() > 254 {
+            return Err("the email address is longer than 254 characters".into());
+        }
         let invalid = || format!("{email:?} is not an email address");
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid());
         }
         let (local, domain) = email.rsplit_once('@').ok_or_else(invalid)?;
