@@ -54,6 +54,10 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated; none by default).
     pub trusted_proxies: TrustedProxies,
+    /// `SHOWTIME_CACHE_SIZE`: showtimes (seats, prices) kept in process.
+    pub showtime_cache_size: usize,
+    /// `SHOWTIME_CACHE_TTL_SECS`: a cached showtime older than this is read again.
+    pub showtime_cache_ttl: Duration,
 }
 
 impl Settings {
@@ -92,6 +96,8 @@ impl Settings {
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
+            showtime_cache_size: positive(&lookup, "SHOWTIME_CACHE_SIZE", "1000")?,
+            showtime_cache_ttl: secs(&lookup, "SHOWTIME_CACHE_TTL_SECS", "300")?,
         })
     }
 }
@@ -123,6 +129,15 @@ fn positive<T: FromStr + PartialOrd + From<u8>>(
         });
     }
     Ok(value)
+}
+
+/// A positive number of seconds.
+fn secs(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    positive(lookup, name, default).map(Duration::from_secs)
 }
 
 fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
@@ -191,6 +206,7 @@ mod tests {
         assert_eq!(s.redis_prefix, "marquee");
         assert_eq!(s.offer_ttl, Duration::from_secs(120));
         assert_eq!(s.line_max_length, 500);
+        assert_eq!(s.showtime_cache_size, 1000);
     }
 
     #[test]

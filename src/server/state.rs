@@ -68,6 +68,8 @@ impl AppState {
             LineRules::from_settings(&settings),
         );
         let idempotency = Idempotency::new(redis.clone(), keyspace);
+        let showtimes =
+            ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
         Ok(Self {
             leptos_options,
             db,
@@ -76,7 +78,7 @@ impl AppState {
             holds,
             line,
             idempotency,
-            showtimes: ShowtimeCache::default(),
+            showtimes,
             payments,
             live,
         })
