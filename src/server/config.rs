@@ -54,6 +54,12 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated; none by default).
     pub trusted_proxies: TrustedProxies,
+    /// `WS_MAX_CONNECTIONS`: open live sockets on this instance.
+    pub ws_max_connections: usize,
+    /// `WS_MAX_PER_IP`: open live sockets per client address on this instance.
+    pub ws_max_per_ip: usize,
+    /// `WS_SEND_TIMEOUT_SECS`: a live socket whose client stops reading is closed after this.
+    pub ws_send_timeout: Duration,
     /// `SHOWTIME_CACHE_SIZE`: showtimes (seats, prices) kept in process.
     pub showtime_cache_size: usize,
     /// `SHOWTIME_CACHE_TTL_SECS`: a cached showtime older than this is read again.
@@ -96,6 +102,9 @@ impl Settings {
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
+            ws_max_connections: positive(&lookup, "WS_MAX_CONNECTIONS", "10000")?,
+            ws_max_per_ip: positive(&lookup, "WS_MAX_PER_IP", "20")?,
+            ws_send_timeout: secs(&lookup, "WS_SEND_TIMEOUT_SECS", "10")?,
             showtime_cache_size: positive(&lookup, "SHOWTIME_CACHE_SIZE", "1000")?,
             showtime_cache_ttl: secs(&lookup, "SHOWTIME_CACHE_TTL_SECS", "300")?,
         })
@@ -206,6 +215,7 @@ mod tests {
         assert_eq!(s.redis_prefix, "marquee");
         assert_eq!(s.offer_ttl, Duration::from_secs(120));
         assert_eq!(s.line_max_length, 500);
+        assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);
     }
 

@@ -17,7 +17,7 @@ use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
-use super::live::LiveHub;
+use super::live::{LiveHub, Sockets};
 use crate::app::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -38,6 +38,8 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentGateway>,
     /// Live seat feeds of the showtimes this instance's sockets watch.
     pub live: LiveHub,
+    /// The live sockets open on this instance (caps, shutdown).
+    pub sockets: Sockets,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
         let idempotency = Idempotency::new(redis.clone(), keyspace);
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
+        let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
         Ok(Self {
             leptos_options,
             db,
@@ -81,6 +84,7 @@ impl AppState {
             showtimes,
             payments,
             live,
+            sockets,
         })
     }
 
