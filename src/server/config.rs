@@ -54,6 +54,14 @@ pub struct Settings {
     /// `TRUSTED_PROXIES`: load balancers whose `X-Forwarded-For` names the client
     /// (addresses or networks, comma-separated; none by default).
     pub trusted_proxies: TrustedProxies,
+    /// `HEADER_READ_TIMEOUT_SECS`: a connection that has not sent a whole request head in
+    /// this long (a slowloris, or an idle keep-alive) is closed.
+    pub header_read_timeout: Duration,
+    /// `REQUEST_TIMEOUT_SECS`: a request not answered in this long gets a 503 (WebSocket
+    /// upgrades only until the upgrade).
+    pub request_timeout: Duration,
+    /// `SHUTDOWN_GRACE_SECS`: at shutdown, in-flight requests get at most this long.
+    pub shutdown_grace: Duration,
     /// `WS_MAX_CONNECTIONS`: open live sockets on this instance.
     pub ws_max_connections: usize,
     /// `WS_MAX_PER_IP`: open live sockets per client address on this instance.
@@ -102,6 +110,9 @@ impl Settings {
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
+            header_read_timeout: secs(&lookup, "HEADER_READ_TIMEOUT_SECS", "10")?,
+            request_timeout: secs(&lookup, "REQUEST_TIMEOUT_SECS", "30")?,
+            shutdown_grace: secs(&lookup, "SHUTDOWN_GRACE_SECS", "20")?,
             ws_max_connections: positive(&lookup, "WS_MAX_CONNECTIONS", "10000")?,
             ws_max_per_ip: positive(&lookup, "WS_MAX_PER_IP", "20")?,
             ws_send_timeout: secs(&lookup, "WS_SEND_TIMEOUT_SECS", "10")?,
@@ -215,6 +226,9 @@ mod tests {
         assert_eq!(s.redis_prefix, "marquee");
         assert_eq!(s.offer_ttl, Duration::from_secs(120));
         assert_eq!(s.line_max_length, 500);
+        assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);
     }

@@ -10,6 +10,7 @@
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
+//! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
 pub mod booking;
@@ -20,6 +21,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod live;
+pub mod serve;
 pub mod session;
 pub mod startup;
 pub mod state;

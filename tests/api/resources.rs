@@ -1,16 +1,18 @@
-//! Slow and greedy clients: the limits on live sockets (how many, how big, how often, how
-//! slow).
+//! Slow and greedy clients: header and request timeouts, bounded shutdown, and the limits on
+//! live sockets (how many, how big, how often, how slow).
 
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use marquee::app::booking::CLOSE_SHOWTIME_OVER;
 use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async, connect_async};
 
-use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with, spawn_stoppable_app_with};
 use crate::live::{SOON, Socket, next, watch};
 
 /// Generous: these tests run on a loaded two-core machine.
@@ -18,6 +20,99 @@ const PATIENCE: Duration = Duration::from_secs(15);
 
 fn host(app: &TestApp) -> String {
     app.address.trim_start_matches("http://").to_string()
+}
+
+/// A client that sends `GET / HTTP/1.1` and then one header byte every half second; returns
+/// once the server has closed the connection.
+async fn trickle_headers(host: String) {
+    let stream = TcpStream::connect(host).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    writer.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    let mut buffer = [0u8; 1024];
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            read = reader.read(&mut buffer) => match read {
+                Ok(0) | Err(_) => return,
+                // Whatever the server says before closing (hyper says nothing).
+                Ok(_) => continue,
+            },
+            _ = tick.tick() => {
+                if writer.write_all(b"X").await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_trickling_its_headers_is_cut_off() {
+    let app = spawn_app_with(&[("HEADER_READ_TIMEOUT_SECS", "1")]).await;
+    tokio::time::timeout(PATIENCE, trickle_headers(host(&app)))
+        .await
+        .expect("the server closes a connection whose headers do not arrive in time");
+    // Ordinary requests are unaffected.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_request_not_answered_in_time_gets_a_503() {
+    let app = spawn_app_with(&[("REQUEST_TIMEOUT_SECS", "1")]).await;
+    let mut stream = TcpStream::connect(host(&app)).await.unwrap();
+    // A body that never finishes arriving keeps the handler waiting.
+    let head = "POST /api/hold_seats HTTP/1.1\r\nHost: localhost\r\n\
+                Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"showtime_id\"";
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let read = tokio::time::timeout(PATIENCE, async {
+        while !reply.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => reply.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "an answer in time");
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+}
+
+#[tokio::test]
+async fn shutdown_closes_live_sockets_and_does_not_wait_for_slow_clients() {
+    let stoppable = spawn_stoppable_app_with(&[
+        // The slow client would be left alone for a minute; the grace period is shorter.
+        ("HEADER_READ_TIMEOUT_SECS", "60"),
+        ("SHUTDOWN_GRACE_SECS", "2"),
+    ])
+    .await;
+    let app = &stoppable.app;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let viewer = app.session();
+    let mut feed = watch(app, &viewer, showtime).await;
+    assert_eq!(next(&mut feed, SOON * 5).await["type"], "snapshot");
+    let slow = tokio::spawn(trickle_headers(host(app)));
+    // Let the slow client get going.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let asked = Instant::now();
+    stoppable.stop.send(()).unwrap();
+    tokio::time::timeout(PATIENCE, stoppable.stopped)
+        .await
+        .expect("shutdown completes despite a slow client and an open socket")
+        .unwrap();
+    assert!(asked.elapsed() < PATIENCE);
+    // The socket was told why it closes.
+    match tokio::time::timeout(PATIENCE, close_frame(&mut feed)).await {
+        Ok(Some(code)) => assert_eq!(code, 1001),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    tokio::time::timeout(PATIENCE, slow)
+        .await
+        .expect("the slow connection is closed")
+        .unwrap();
 }
 
 /// The code of the close frame the socket ends with (skipping other messages).
