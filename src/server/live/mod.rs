@@ -7,6 +7,7 @@
 //! - [`socket`]: `GET /ws/showtimes/{id}`: subscribe, then snapshot, then deltas; resyncs on
 //!   lag, on a version gap, on a lost Redis connection, or when the client asks. One `Viewer`
 //!   per connection, with a handler per source of work.
+//! - [`resync`]: at most one snapshot a second for a client's own `resync` requests.
 //! - [`sockets`]: how many sockets may be open (in all, per client address), and closing
 //!   them all at shutdown.
 //!
@@ -15,6 +16,7 @@
 
 pub mod event;
 pub mod hub;
+pub mod resync;
 pub mod socket;
 pub mod sockets;
 

@@ -18,7 +18,7 @@
 //! per client address before the upgrade ([`Sockets`](super::Sockets), `429` when full);
 //! client messages are small (`MAX_MESSAGE`, else close `1009`); a send that does not
 //! complete in `WS_SEND_TIMEOUT_SECS` (a client that stopped reading) ends the socket; a
-//! client gets at most one snapshot per `RESYNC_EVERY` for its own `resync` requests (more
+//! client gets at most one snapshot a second (`resync.rs`) for its own `resync` requests (more
 //! are folded into one, sent when the interval is up); showtimes that have started are
 //! refused like unknown ones.
 
@@ -35,6 +35,7 @@ use tokio::time::sleep_until;
 
 use super::event::SeatEvent;
 use super::hub::{Feed, Subscription};
+use super::resync::ResyncThrottle;
 use super::sockets::{Admission, Closing};
 use crate::app::booking::{
     CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState,
@@ -56,8 +57,6 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
 /// Clients only send `{"type":"resync"}`; anything near this size is not one of ours.
 const MAX_MESSAGE: usize = 4 * 1024;
-/// At most one snapshot per this long for a client's own `resync` requests.
-const RESYNC_EVERY: Duration = Duration::from_secs(1);
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
@@ -370,46 +369,6 @@ fn is_too_big(error: axum::Error) -> bool {
         .is_ok_and(|error| matches!(*error, tungstenite::Error::Capacity(_)))
 }
 
-/// The client's own `resync` requests: one answered per `RESYNC_EVERY`, the rest folded into
-/// one that is answered when the interval is up. A client that saw a gap still ends with a
-/// correct map (the snapshot it gets is read after its request), without being able to make
-/// the server read and send the whole map in a loop.
-#[derive(Debug, Default)]
-struct ResyncThrottle {
-    last: Option<Instant>,
-    waiting: bool,
-}
-
-impl ResyncThrottle {
-    /// A request at `now`: `true` if it may be answered at once, else it waits.
-    fn ask(&mut self, now: Instant) -> bool {
-        if self.waiting {
-            return false;
-        }
-        let free = self
-            .last
-            .is_none_or(|last| now.saturating_duration_since(last) >= RESYNC_EVERY);
-        self.waiting = !free;
-        free
-    }
-
-    /// A snapshot went out at `now` (asked for or not).
-    fn answered(&mut self, now: Instant) {
-        self.last = Some(now);
-        self.waiting = false;
-    }
-
-    fn waiting(&self) -> bool {
-        self.waiting
-    }
-
-    /// When a waiting request is answered.
-    fn due(&self) -> Instant {
-        self.last
-            .map_or_else(Instant::now, |last| last + RESYNC_EVERY)
-    }
-}
-
 /// Parses the id, loads the showtime and joins its feed.
 async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscription), Refusal> {
     let showtime = match id.parse::<i64>() {
@@ -463,23 +422,6 @@ fn text(message: &ServerMessage) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn resync_requests_are_answered_once_per_interval_and_folded() {
-        let mut throttle = ResyncThrottle::default();
-        let t0 = Instant::now();
-        assert!(throttle.ask(t0));
-        throttle.answered(t0);
-        // A flood within the interval: one request waits, the rest join it.
-        for i in 1..200 {
-            assert!(!throttle.ask(t0 + Duration::from_millis(i)));
-        }
-        assert!(throttle.waiting());
-        assert_eq!(throttle.due(), t0 + RESYNC_EVERY);
-        throttle.answered(t0 + RESYNC_EVERY);
-        assert!(!throttle.waiting());
-        assert!(throttle.ask(t0 + RESYNC_EVERY * 2));
-    }
 
     /// A sink that never has room: a client that stopped reading, with full buffers.
     struct Stuck;
