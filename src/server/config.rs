@@ -60,6 +60,24 @@ pub struct Settings {
     /// `MAX_SEATS_PER_IP`: seats held plus places in line, per client address and showtime
     /// (several people behind one home router share an address).
     pub max_seats_per_ip: u32,
+    /// `HEADER_READ_TIMEOUT_SECS`: a connection that has not sent a whole request head in
+    /// this long (a slowloris, or an idle keep-alive) is closed.
+    pub header_read_timeout: Duration,
+    /// `REQUEST_TIMEOUT_SECS`: a request not answered in this long gets a 503 (WebSocket
+    /// upgrades only until the upgrade).
+    pub request_timeout: Duration,
+    /// `SHUTDOWN_GRACE_SECS`: at shutdown, in-flight requests get at most this long.
+    pub shutdown_grace: Duration,
+    /// `WS_MAX_CONNECTIONS`: open live sockets on this instance.
+    pub ws_max_connections: usize,
+    /// `WS_MAX_PER_IP`: open live sockets per client address on this instance.
+    pub ws_max_per_ip: usize,
+    /// `WS_SEND_TIMEOUT_SECS`: a live socket whose client stops reading is closed after this.
+    pub ws_send_timeout: Duration,
+    /// `SHOWTIME_CACHE_SIZE`: showtimes (seats, prices) kept in process.
+    pub showtime_cache_size: usize,
+    /// `SHOWTIME_CACHE_TTL_SECS`: a cached showtime older than this is read again.
+    pub showtime_cache_ttl: Duration,
 }
 
 impl Settings {
@@ -100,6 +118,14 @@ impl Settings {
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
             rate_limits: rate_limits(&lookup)?,
             max_seats_per_ip: positive(&lookup, "MAX_SEATS_PER_IP", "24")?,
+            header_read_timeout: secs(&lookup, "HEADER_READ_TIMEOUT_SECS", "10")?,
+            request_timeout: secs(&lookup, "REQUEST_TIMEOUT_SECS", "30")?,
+            shutdown_grace: secs(&lookup, "SHUTDOWN_GRACE_SECS", "20")?,
+            ws_max_connections: positive(&lookup, "WS_MAX_CONNECTIONS", "10000")?,
+            ws_max_per_ip: positive(&lookup, "WS_MAX_PER_IP", "20")?,
+            ws_send_timeout: secs(&lookup, "WS_SEND_TIMEOUT_SECS", "10")?,
+            showtime_cache_size: positive(&lookup, "SHOWTIME_CACHE_SIZE", "1000")?,
+            showtime_cache_ttl: secs(&lookup, "SHOWTIME_CACHE_TTL_SECS", "300")?,
         })
     }
 }
@@ -153,6 +179,15 @@ fn rate_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<RateLimits, C
         sockets_per_ip: rate("RATE_SOCKETS_PER_IP", defaults.sockets_per_ip)?,
         resyncs_per_ip: rate("RATE_RESYNCS_PER_IP", defaults.resyncs_per_ip)?,
     })
+}
+
+/// A positive number of seconds.
+fn secs(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+) -> Result<Duration, ConfigError> {
+    positive(lookup, name, default).map(Duration::from_secs)
 }
 
 fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
@@ -221,6 +256,11 @@ mod tests {
         assert_eq!(s.redis_prefix, "marquee");
         assert_eq!(s.offer_ttl, Duration::from_secs(120));
         assert_eq!(s.line_max_length, 500);
+        assert_eq!(s.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.shutdown_grace, Duration::from_secs(20));
+        assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
+        assert_eq!(s.showtime_cache_size, 1000);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [`limits`]: rate limits shared by every instance (GCRA buckets in Redis).
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`health`]: `GET /healthz`.
+//! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 
 pub mod body;
@@ -26,6 +27,7 @@ pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod live;
+pub mod serve;
 pub mod session;
 pub mod startup;
 pub mod state;

@@ -9,17 +9,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
 use super::booking::sweeper;
 use super::{
-    AppState, Settings, body, catalog, client, db, headers, health, live, session, telemetry,
+    AppState, Settings, body, catalog, client, db, headers, health, live, serve, session, telemetry,
 };
 use crate::app::{App, shell};
 
@@ -114,19 +116,26 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish. Background
-    /// tasks (the hold sweeper) run as long as the server does.
+    /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
+    /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
+    /// sweeper) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
+        let transport = serve::Transport {
+            header_read_timeout: self.state.settings.header_read_timeout,
+            shutdown_grace: self.state.settings.shutdown_grace,
+        };
+        let sockets = self.state.sockets.clone();
         let app = router(self.state);
-        // The peer address is what `client::middleware` starts from.
-        let app = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(error) = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %error, "server error");
-        }
+        serve::serve(
+            self.listener,
+            app,
+            transport,
+            shutdown,
+            || sockets.close_all(),
+            sockets.all_closed(),
+        )
+        .await;
         sweeper.abort();
     }
 }
@@ -162,6 +171,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::middleware,
+        ))
+        // A request (up to a WebSocket's upgrade) gets this long; 503 rather than 408, which
+        // would invite browsers to resend it on their own.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.settings.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -211,5 +226,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
+    tracing::info!("shutdown signal received; closing live sockets, finishing in-flight requests");
 }

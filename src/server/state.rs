@@ -18,7 +18,7 @@ use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
 use super::limits::Limiter;
-use super::live::LiveHub;
+use super::live::{LiveHub, Sockets};
 use crate::app::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -41,6 +41,8 @@ pub struct AppState {
     pub payments: Arc<dyn PaymentGateway>,
     /// Live seat feeds of the showtimes this instance's sockets watch.
     pub live: LiveHub,
+    /// The live sockets open on this instance (caps, shutdown).
+    pub sockets: Sockets,
 }
 
 impl AppState {
@@ -76,6 +78,9 @@ impl AppState {
             &settings.redis_prefix,
             settings.rate_limits.clone(),
         );
+        let showtimes =
+            ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
+        let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
         Ok(Self {
             leptos_options,
             db,
@@ -85,9 +90,10 @@ impl AppState {
             line,
             idempotency,
             limiter,
-            showtimes: ShowtimeCache::default(),
+            showtimes,
             payments,
             live,
+            sockets,
         })
     }
 

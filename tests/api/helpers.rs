@@ -398,14 +398,42 @@ pub async fn spawn_with_state(state: AppState) -> TestApp {
 }
 
 async fn start(app: Application) -> TestApp {
+    start_until(app, std::future::pending()).await.0
+}
+
+/// A test app that stops when `stop` is sent; `stopped` ends once `run_until_stopped` has
+/// returned (shutdown done).
+pub struct StoppableApp {
+    pub app: TestApp,
+    pub stop: tokio::sync::oneshot::Sender<()>,
+    pub stopped: tokio::task::JoinHandle<()>,
+}
+
+pub async fn spawn_stoppable_app_with(extra: &[(&str, &str)]) -> StoppableApp {
+    let database_url = create_database().await;
+    let app = Application::build(settings_with(&database_url, &redis_url(), extra))
+        .await
+        .expect("application builds");
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let (app, stopped) = start_until(app, async move {
+        let _ = stopping.await;
+    })
+    .await;
+    StoppableApp { app, stop, stopped }
+}
+
+async fn start_until(
+    app: Application,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> (TestApp, tokio::task::JoinHandle<()>) {
     let address = format!("http://{}", app.address());
     let db = app.state().db.clone();
     let redis = app.state().redis.clone();
     let prefix = app.state().settings.redis_prefix.clone();
     let database_url = app.state().settings.database_url.clone();
     let redis_url = app.state().settings.redis_url.clone();
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
-    TestApp {
+    let running = tokio::spawn(app.run_until_stopped(shutdown));
+    let app = TestApp {
         address,
         database_url,
         redis_url,
@@ -413,7 +441,8 @@ async fn start(app: Application) -> TestApp {
         redis,
         prefix,
         client: new_client(),
-    }
+    };
+    (app, running)
 }
 
 /// Builds a state by hand, for tests that need a dependency pointing somewhere broken.

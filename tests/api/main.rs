@@ -19,4 +19,5 @@ mod migrations;
 mod pages;
 mod purchase;
 mod race;
+mod resources;
 mod scripts;

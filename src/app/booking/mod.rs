@@ -28,8 +28,8 @@ pub use input::{BuyerName, CardNumber, Email, IdempotencyKey, seat_selection};
 pub use legend::Legend;
 pub use line_panel::LinePanel;
 pub use live::{
-    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus, SeatChange, ServerMessage,
-    apply_message, connect_live,
+    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LiveIndicator, LiveStatus,
+    SeatChange, ServerMessage, apply_message, connect_live,
 };
 pub use model::{
     HoldStatus, LinePlace, OrderSeat, OrderView, PurchaseRequest, SeatMapState, SeatState,

@@ -1,12 +1,12 @@
 //! One Redis subscription per watched showtime per instance, fanned out in process.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
 use super::event::SeatEvent;
@@ -22,23 +22,46 @@ pub enum Feed {
     Interrupted,
 }
 
+/// A showtime's feed on this instance. Created (and counted) under the lock; its Redis
+/// subscription is made by its task, outside the lock, and `ready` says when it is up.
 struct Entry {
+    /// Tells this entry from a later one of the same showtime (after a failed subscription),
+    /// so that a viewer of the old one leaving does not count against the new one.
+    generation: u64,
     sender: broadcast::Sender<Feed>,
+    ready: watch::Receiver<Readiness>,
     viewers: usize,
     task: JoinHandle<()>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readiness {
+    Subscribing,
+    Subscribed,
+    Failed,
+}
+
+/// The live feeds of this instance. The lock guards only bookkeeping (no I/O ever happens
+/// under it), so a slow Redis delays the joins of the showtime it is subscribing for, and
+/// nothing else.
 #[derive(Clone)]
 pub struct LiveHub {
     client: redis::Client,
     buffer: usize,
-    channels: Arc<Mutex<HashMap<i64, Entry>>>,
+    channels: Arc<Mutex<Channels>>,
+}
+
+#[derive(Default)]
+struct Channels {
+    entries: HashMap<i64, Entry>,
+    generations: u64,
 }
 
 /// A viewer's place in a showtime's feed; leaving (drop) unsubscribes the last one.
 pub struct Subscription {
     receiver: broadcast::Receiver<Feed>,
     showtime: i64,
+    generation: u64,
     hub: LiveHub,
 }
 
@@ -57,12 +80,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        let (hub, showtime) = (self.hub.clone(), self.showtime);
-        // Drop cannot wait for the lock; the bookkeeping happens right after (unless the
-        // runtime itself is going away, and the hub with it).
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move { hub.leave(showtime).await });
-        }
+        self.hub.leave(self.showtime, self.generation);
     }
 }
 
@@ -78,51 +96,101 @@ impl LiveHub {
 
     /// Joins a showtime's feed. Returns once this instance is subscribed in Redis, so any
     /// change made after this call is delivered: read the snapshot *after* subscribing.
+    /// Cancel safe: a join dropped while it waits leaves again.
     pub async fn join(&self, showtime: i64, channel: String) -> Result<Subscription, AppError> {
-        let mut channels = self.channels.lock().await;
-        if let Some(entry) = channels.get_mut(&showtime) {
+        let (subscription, mut ready) = {
+            let mut channels = self.lock();
+            let fresh = !matches!(
+                channels.entries.get(&showtime),
+                Some(entry) if *entry.ready.borrow() != Readiness::Failed
+            );
+            if fresh {
+                // None yet, or the last attempt failed: start (again) from scratch.
+                channels.generations += 1;
+                let entry = self.start(channels.generations, channel);
+                channels.entries.insert(showtime, entry);
+            }
+            let Some(entry) = channels.entries.get_mut(&showtime) else {
+                return Err(AppError::Internal);
+            };
             entry.viewers += 1;
-            return Ok(Subscription {
+            let subscription = Subscription {
                 receiver: entry.sender.subscribe(),
                 showtime,
+                generation: entry.generation,
                 hub: self.clone(),
-            });
+            };
+            (subscription, entry.ready.clone())
+        };
+        match ready.wait_for(|r| *r != Readiness::Subscribing).await {
+            Ok(r) if *r == Readiness::Subscribed => Ok(subscription),
+            // Logged by the task; `subscription` drops and leaves.
+            _ => Err(AppError::Internal),
         }
-        let (sender, receiver) = broadcast::channel(self.buffer);
-        let pubsub = subscribe(&self.client, &channel).await?;
-        let task = tokio::spawn(pump(self.client.clone(), channel, pubsub, sender.clone()));
-        channels.insert(
-            showtime,
-            Entry {
-                sender,
-                viewers: 1,
-                task,
-            },
-        );
-        Ok(Subscription {
-            receiver,
-            showtime,
-            hub: self.clone(),
-        })
     }
 
-    async fn leave(&self, showtime: i64) {
-        let mut channels = self.channels.lock().await;
-        if let Some(entry) = channels.get_mut(&showtime) {
-            entry.viewers = entry.viewers.saturating_sub(1);
-            if entry.viewers == 0 {
-                entry.task.abort();
-                channels.remove(&showtime);
+    /// A new entry whose task subscribes, says so through `ready`, then pumps.
+    fn start(&self, generation: u64, channel: String) -> Entry {
+        let (sender, _) = broadcast::channel(self.buffer);
+        let (ready_tx, ready) = watch::channel(Readiness::Subscribing);
+        let (client, feed) = (self.client.clone(), sender.clone());
+        let task = tokio::spawn(async move {
+            let subscribed =
+                tokio::time::timeout(SUBSCRIBE_TIMEOUT, subscribe(&client, &channel)).await;
+            match subscribed {
+                Ok(Ok(pubsub)) => {
+                    ready_tx.send_replace(Readiness::Subscribed);
+                    pump(client, channel, pubsub, feed).await;
+                }
+                Ok(Err(_)) | Err(_) => {
+                    tracing::error!(channel, "cannot subscribe to a live feed");
+                    ready_tx.send_replace(Readiness::Failed);
+                }
             }
+        });
+        Entry {
+            generation,
+            sender,
+            ready,
+            viewers: 0,
+            task,
         }
     }
 
-    /// Showtimes this instance is subscribed to, with their viewer counts.
-    pub async fn active(&self) -> Vec<(i64, usize)> {
-        let channels = self.channels.lock().await;
-        channels.iter().map(|(id, e)| (*id, e.viewers)).collect()
+    fn leave(&self, showtime: i64, generation: u64) {
+        let mut channels = self.lock();
+        let Some(entry) = channels.entries.get_mut(&showtime) else {
+            return;
+        };
+        if entry.generation != generation {
+            return;
+        }
+        entry.viewers = entry.viewers.saturating_sub(1);
+        if entry.viewers == 0 {
+            entry.task.abort();
+            channels.entries.remove(&showtime);
+        }
+    }
+
+    /// Showtimes this instance is subscribed (or subscribing) to, with their viewer counts.
+    pub fn active(&self) -> Vec<(i64, usize)> {
+        let channels = self.lock();
+        channels
+            .entries
+            .iter()
+            .map(|(id, e)| (*id, e.viewers))
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Channels> {
+        // Nothing under the lock can leave the map half-updated, so a poisoned lock is fine.
+        self.channels.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// A Redis that does not answer within this long fails the joins waiting for it (they may
+/// try again); the next join starts a fresh attempt.
+const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::PubSub, AppError> {
     let mut pubsub = client.get_async_pubsub().await?;
@@ -182,5 +250,38 @@ async fn pump(
                 Err(_) => continue,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Redis that accepts connections and never answers: joins wait on it, nothing else
+    /// does.
+    #[tokio::test]
+    async fn a_join_waiting_on_redis_holds_up_no_one_else() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("redis://{}", silent.local_addr().unwrap());
+        let hub = LiveHub::new(redis::Client::open(url).unwrap(), 16);
+        let waiting = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.join(1, "channel-1".into()).await.is_ok() }
+        });
+        // The join is counted at once, and the hub answers while it waits on Redis.
+        let mut seen = Vec::new();
+        for _ in 0..50 {
+            seen = hub.active();
+            if !seen.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(seen, vec![(1, 1)]);
+        assert!(!waiting.is_finished());
+        // A viewer that gives up waiting (its socket went away) leaves again.
+        waiting.abort();
+        let _ = waiting.await;
+        assert!(hub.active().is_empty());
     }
 }

@@ -11,8 +11,16 @@
 //! this socket's session is followed by an `offer` message.
 //!
 //! A connection is a [`Viewer`]: what it last sent (version, place in line) and where to send
-//! it, with one handler per source of work (the feed, the client, the ping timer), as
-//! mini-redis' `cmd/subscribe.rs` does.
+//! it, with one handler per source of work (the feed, the client, the ping timer, a deferred
+//! resync, shutdown), as mini-redis' `cmd/subscribe.rs` does.
+//!
+//! Limits, so that no client can wear the server down: sockets are counted per instance and
+//! per client address before the upgrade ([`Sockets`](super::Sockets), `429` when full);
+//! client messages are small (`MAX_MESSAGE`, else close `1009`); a send that does not
+//! complete in `WS_SEND_TIMEOUT_SECS` (a client that stopped reading) ends the socket; a
+//! client gets at most one snapshot a second (`resync.rs`) for its own `resync` requests (more
+//! are folded into one, sent when the interval is up); showtimes that have started are
+//! refused like unknown ones.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,42 +30,68 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, StreamExt};
+use tokio::time::sleep_until;
 
 use super::event::SeatEvent;
 use super::hub::{Feed, Subscription};
+use super::resync::ResyncThrottle;
+use super::sockets::{Admission, Closing};
 use crate::app::booking::{
-    CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState, ServerMessage,
+    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState,
+    ServerMessage,
 };
 use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::booking::showtimes::ShowtimeInfo;
+use crate::server::client::ClientIp;
 use crate::server::session::SessionId;
 
 /// Standard close code for "the server hit an unexpected condition".
 const CLOSE_INTERNAL_ERROR: u16 = 1011;
+/// Standard close code for "the endpoint is going away" (server shutdown).
+const CLOSE_GOING_AWAY: u16 = 1001;
+/// Standard close code for "message too big".
+const CLOSE_TOO_BIG: u16 = 1009;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
+/// Clients only send `{"type":"resync"}`; anything near this size is not one of ours.
+const MAX_MESSAGE: usize = 4 * 1024;
 
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     Path(id): Path<String>,
     State(state): State<AppState>,
     Extension(session): Extension<SessionId>,
-) -> Response {
+    Extension(client): Extension<ClientIp>,
+) -> Result<Response, AppError> {
+    // Refused before the upgrade: a plain 429 with the usual error body.
+    let admission = state.sockets.admit(&client)?;
     // Clients only ever send tiny messages: a small read buffer (the default is 128 KiB per
     // socket) is what lets one instance hold many thousands of viewers.
-    ws.read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| serve(socket, state, id, session))
+    Ok(ws
+        .read_buffer_size(READ_BUFFER)
+        .max_message_size(MAX_MESSAGE)
+        .max_frame_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve(socket, state, id, session, admission)))
 }
 
-async fn serve(socket: WebSocket, state: AppState, id: String, session: SessionId) {
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    id: String,
+    session: SessionId,
+    admission: Admission,
+) {
+    let closing = state.sockets.closing();
     let (sink, mut stream) = socket.split();
     let Some((mut viewer, mut feed)) = Viewer::open(state, &id, &session, sink).await else {
         return;
     };
     // Err: the socket closed, or this viewer can no longer be served; either way, done.
-    let _ = viewer.run(&mut feed, &mut stream).await;
+    let _ = viewer.run(&mut feed, &mut stream, closing).await;
+    // The place is given back only once the socket is really gone.
+    drop(admission);
 }
 
 /// Stop serving this viewer: its socket is gone, or no snapshot could be read for it.
@@ -75,6 +109,10 @@ impl Refusal {
         code: CLOSE_UNKNOWN_SHOWTIME,
         reason: "unknown showtime",
     };
+    const SHOWTIME_OVER: Self = Self {
+        code: CLOSE_SHOWTIME_OVER,
+        reason: "showtime over",
+    };
     const INTERNAL_ERROR: Self = Self {
         code: CLOSE_INTERNAL_ERROR,
         reason: "internal error",
@@ -82,6 +120,14 @@ impl Refusal {
     const FEED_UNAVAILABLE: Self = Self {
         code: CLOSE_INTERNAL_ERROR,
         reason: "live feed unavailable",
+    };
+    const GOING_AWAY: Self = Self {
+        code: CLOSE_GOING_AWAY,
+        reason: "server shutting down",
+    };
+    const TOO_BIG: Self = Self {
+        code: CLOSE_TOO_BIG,
+        reason: "message too big",
     };
 
     fn message(self) -> Message {
@@ -104,6 +150,10 @@ struct Viewer {
     sink: SplitSink<WebSocket, Message>,
     /// Anything at all from the client (a pong included) proves it is still there.
     last_heard: Instant,
+    /// `WS_SEND_TIMEOUT_SECS`.
+    send_timeout: Duration,
+    /// When the client's last `resync` was answered, and whether another one waits.
+    resync: ResyncThrottle,
 }
 
 impl Viewer {
@@ -118,10 +168,12 @@ impl Viewer {
         let (showtime, feed) = match join(&state, id).await {
             Ok(joined) => joined,
             Err(refusal) => {
-                let _ = sink.send(refusal.message()).await;
+                let timeout = state.settings.ws_send_timeout;
+                let _ = send_within(&mut sink, refusal.message(), timeout).await;
                 return None;
             }
         };
+        let send_timeout = state.settings.ws_send_timeout;
         let mut viewer = Viewer {
             state,
             showtime,
@@ -130,9 +182,11 @@ impl Viewer {
             place: None,
             sink,
             last_heard: Instant::now(),
+            send_timeout,
+            resync: ResyncThrottle::default(),
         };
         let Some(first) = viewer.snapshot().await else {
-            let _ = viewer.sink.send(Refusal::INTERNAL_ERROR.message()).await;
+            let _ = viewer.send(Refusal::INTERNAL_ERROR.message()).await;
             return None;
         };
         viewer.send(first).await.ok()?;
@@ -144,16 +198,22 @@ impl Viewer {
         &mut self,
         feed: &mut Subscription,
         stream: &mut SplitStream<WebSocket>,
+        mut closing: Closing,
     ) -> Result<(), Stop> {
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
         loop {
             tokio::select! {
                 received = feed.recv() => self.on_feed(received.ok_or(Stop)?).await?,
-                incoming = stream.next() => {
-                    self.on_client(incoming.and_then(Result::ok).ok_or(Stop)?).await?
-                }
+                incoming = stream.next() => self.on_incoming(incoming).await?,
                 _ = ping.tick() => self.on_ping().await?,
+                _ = sleep_until(self.resync.due().into()), if self.resync.waiting() => {
+                    self.resync().await?
+                }
+                () = closing.wait() => {
+                    let _ = self.send(Refusal::GOING_AWAY.message()).await;
+                    return Err(Stop);
+                }
             }
         }
     }
@@ -214,11 +274,31 @@ impl Viewer {
         }
     }
 
+    /// What the socket read: a message, the end, or an error (an oversized message gets its
+    /// close code; any other error just ends the socket).
+    async fn on_incoming(
+        &mut self,
+        incoming: Option<Result<Message, axum::Error>>,
+    ) -> Result<(), Stop> {
+        match incoming {
+            Some(Ok(message)) => self.on_client(message).await,
+            Some(Err(error)) => {
+                if is_too_big(error) {
+                    let _ = self.send(Refusal::TOO_BIG.message()).await;
+                }
+                Err(Stop)
+            }
+            None => Err(Stop),
+        }
+    }
+
     async fn on_client(&mut self, message: Message) -> Result<(), Stop> {
         self.last_heard = Instant::now();
         match message {
             Message::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
-                Ok(ClientMessage::Resync) => self.resync().await,
+                Ok(ClientMessage::Resync) if self.resync.ask(Instant::now()) => self.resync().await,
+                // Folded into the one already due.
+                Ok(ClientMessage::Resync) => Ok(()),
                 Err(error) => {
                     tracing::debug!(%error, "ignoring a malformed client message");
                     Ok(())
@@ -238,9 +318,11 @@ impl Viewer {
         self.send(Message::Ping(Vec::new().into())).await
     }
 
-    /// Sends the whole picture again; the client starts over from its version.
+    /// Sends the whole picture again; the client starts over from its version. Whatever the
+    /// reason, it answers any `resync` the client has waiting.
     async fn resync(&mut self) -> Result<(), Stop> {
         let message = self.snapshot().await.ok_or(Stop)?;
+        self.resync.answered(Instant::now());
         self.send(message).await
     }
 
@@ -258,8 +340,33 @@ impl Viewer {
     }
 
     async fn send(&mut self, message: Message) -> Result<(), Stop> {
-        self.sink.send(message).await.map_err(|_| Stop)
+        send_within(&mut self.sink, message, self.send_timeout).await
     }
+}
+
+/// Sends one message, giving up after `timeout`: a client that stopped reading fills the
+/// socket's buffers, and without a limit its task would wait (and hold its memory) forever.
+async fn send_within<S: Sink<Message> + Unpin>(
+    sink: &mut S,
+    message: Message,
+    timeout: Duration,
+) -> Result<(), Stop> {
+    match tokio::time::timeout(timeout, sink.send(message)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(Stop),
+        Err(_) => {
+            tracing::info!("live socket closed: its client stopped reading");
+            Err(Stop)
+        }
+    }
+}
+
+/// Whether a read failed because the client sent more than `MAX_MESSAGE`.
+fn is_too_big(error: axum::Error) -> bool {
+    error
+        .into_inner()
+        .downcast::<tungstenite::Error>()
+        .is_ok_and(|error| matches!(*error, tungstenite::Error::Capacity(_)))
 }
 
 /// Parses the id, loads the showtime and joins its feed.
@@ -269,6 +376,7 @@ async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscrip
         Err(_) => Err(AppError::not_found("showtime")),
     };
     let showtime = match showtime {
+        Ok(showtime) if showtime.has_started() => return Err(Refusal::SHOWTIME_OVER),
         Ok(showtime) => showtime,
         Err(AppError::NotFound { .. }) => return Err(Refusal::UNKNOWN_SHOWTIME),
         Err(_) => return Err(Refusal::INTERNAL_ERROR),
@@ -314,6 +422,46 @@ fn text(message: &ServerMessage) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sink that never has room: a client that stopped reading, with full buffers.
+    struct Stuck;
+
+    impl Sink<Message> for Stuck {
+        type Error = ();
+        fn poll_ready(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), ()>> {
+            std::task::Poll::Pending
+        }
+        fn start_send(self: std::pin::Pin<&mut Self>, _: Message) -> Result<(), ()> {
+            Ok(())
+        }
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), ()>> {
+            std::task::Poll::Pending
+        }
+        fn poll_close(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Result<(), ()>> {
+            std::task::Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_send_to_a_client_that_stopped_reading_gives_up() {
+        let mut stuck = Stuck;
+        let sent = send_within(
+            &mut stuck,
+            Message::Text("x".into()),
+            Duration::from_millis(50),
+        );
+        let outcome = tokio::time::timeout(Duration::from_secs(10), sent).await;
+        assert!(matches!(outcome, Ok(Err(Stop))));
+    }
 
     /// The delta `session` gets for `json` (an event as the scripts publish it), on the wire.
     fn wire(json: &str, session: &str) -> String {

@@ -5,7 +5,9 @@ mod protocol;
 #[cfg(feature = "hydrate")]
 mod socket;
 
-pub use protocol::{CLOSE_UNKNOWN_SHOWTIME, ClientMessage, SeatChange, ServerMessage};
+pub use protocol::{
+    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, SeatChange, ServerMessage,
+};
 
 use leptos::prelude::*;
 
@@ -16,7 +18,7 @@ pub enum LiveStatus {
     Connecting,
     Live,
     Reconnecting,
-    /// The server refused the feed for good (unknown showtime).
+    /// The server refused the feed for good (unknown showtime, or one that has started).
     Unavailable,
 }
 

@@ -16,6 +16,10 @@ use crate::app::booking::model::{LinePlace, SeatMapState, SeatState};
 /// when the showtime does not exist, and the browser then stops reconnecting.
 pub const CLOSE_UNKNOWN_SHOWTIME: u16 = 4404;
 
+/// WebSocket close code for "this showtime has started: there is nothing live to show, do
+/// not retry" (like HTTP's 410 Gone).
+pub const CLOSE_SHOWTIME_OVER: u16 = 4410;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

@@ -9,7 +9,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use super::{CLOSE_UNKNOWN_SHOWTIME, LiveStatus, ServerMessage, apply_message};
+use super::{
+    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, LiveStatus, ServerMessage, apply_message,
+};
 use crate::app::booking::state::BookingState;
 
 struct Connection {
@@ -93,7 +95,8 @@ impl LiveFeed {
                 if feed.stopped.get() {
                     return;
                 }
-                if event.code() == CLOSE_UNKNOWN_SHOWTIME {
+                // Refusals for good: reconnecting would only be refused again.
+                if matches!(event.code(), CLOSE_UNKNOWN_SHOWTIME | CLOSE_SHOWTIME_OVER) {
                     feed.status.set(LiveStatus::Unavailable);
                     return;
                 }
