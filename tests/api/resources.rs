@@ -329,3 +329,38 @@ async fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
         }
     }
 }
+
+#[tokio::test]
+async fn socket_connects_are_budgeted_per_address_across_instances() {
+    let limits = [
+        ("RATE_LIMITS", "true"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+        ("RATE_SOCKETS_PER_IP", "2/60"),
+    ];
+    let app = spawn_app_with(&limits).await;
+    let other = app.second_instance_with(&limits).await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let viewer = app.session();
+    viewer.seat_map(showtime).await;
+    let ip = "203.0.113.77";
+    // One connect on each instance, then both refuse: the budget is shared, not per process.
+    let mut first = watch_as(&app, &viewer, showtime, ip).await.unwrap();
+    let mut second = watch_as(&other, &viewer, showtime, ip).await.unwrap();
+    next(&mut first, SOON * 5).await;
+    next(&mut second, SOON * 5).await;
+    for instance in [&app, &other] {
+        match watch_as(instance, &viewer, showtime, ip).await {
+            Err(tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 429);
+                assert!(response.headers().contains_key("retry-after"));
+            }
+            Err(error) => panic!("expected a 429, got {error}"),
+            Ok(_) => panic!("a connect past the budget was let in"),
+        }
+    }
+    assert!(
+        watch_as(&app, &viewer, showtime, "198.51.100.78")
+            .await
+            .is_ok()
+    );
+}

@@ -45,6 +45,7 @@ use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::booking::showtimes::ShowtimeInfo;
 use crate::server::client::ClientIp;
+use crate::server::limits::{Asker, Budget};
 use crate::server::session::SessionId;
 
 /// Standard close code for "the server hit an unexpected condition".
@@ -65,7 +66,13 @@ pub async fn upgrade(
     Extension(session): Extension<SessionId>,
     Extension(client): Extension<ClientIp>,
 ) -> Result<Response, AppError> {
-    // Refused before the upgrade: a plain 429 with the usual error body.
+    // Refused before the upgrade: a plain 429 with the usual error body. Connects are
+    // budgeted per address across instances; open sockets are capped on this one.
+    let asker = Asker {
+        client,
+        session: Some(&session),
+    };
+    state.limiter.spend(Budget::SocketConnects, asker).await?;
     let admission = state.sockets.admit(&client)?;
     // Clients only ever send tiny messages: a small read buffer (the default is 128 KiB per
     // socket) is what lets one instance hold many thousands of viewers.
@@ -73,7 +80,7 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, state, id, session, admission)))
+        .on_upgrade(move |socket| serve(socket, state, id, session, client, admission)))
 }
 
 async fn serve(
@@ -81,11 +88,13 @@ async fn serve(
     state: AppState,
     id: String,
     session: SessionId,
+    client: ClientIp,
     admission: Admission,
 ) {
     let closing = state.sockets.closing();
     let (sink, mut stream) = socket.split();
-    let Some((mut viewer, mut feed)) = Viewer::open(state, &id, &session, sink).await else {
+    let Some((mut viewer, mut feed)) = Viewer::open(state, &id, &session, client, sink).await
+    else {
         return;
     };
     // Err: the socket closed, or this viewer can no longer be served; either way, done.
@@ -143,6 +152,7 @@ struct Viewer {
     state: AppState,
     showtime: Arc<ShowtimeInfo>,
     session: String,
+    client: ClientIp,
     /// The showtime version the client has: the last snapshot's, or the last delta's.
     version: u64,
     /// The place in line the client was last told.
@@ -163,6 +173,7 @@ impl Viewer {
         state: AppState,
         id: &str,
         session: &SessionId,
+        client: ClientIp,
         mut sink: SplitSink<WebSocket, Message>,
     ) -> Option<(Self, Subscription)> {
         let (showtime, feed) = match join(&state, id).await {
@@ -178,6 +189,7 @@ impl Viewer {
             state,
             showtime,
             session: session.as_str().to_string(),
+            client,
             version: 0,
             place: None,
             sink,
@@ -208,7 +220,7 @@ impl Viewer {
                 incoming = stream.next() => self.on_incoming(incoming).await?,
                 _ = ping.tick() => self.on_ping().await?,
                 _ = sleep_until(self.resync.due().into()), if self.resync.waiting() => {
-                    self.resync().await?
+                    self.asked_resync().await?
                 }
                 () = closing.wait() => {
                     let _ = self.send(Refusal::GOING_AWAY.message()).await;
@@ -296,7 +308,9 @@ impl Viewer {
         self.last_heard = Instant::now();
         match message {
             Message::Text(text) => match serde_json::from_str::<ClientMessage>(&text) {
-                Ok(ClientMessage::Resync) if self.resync.ask(Instant::now()) => self.resync().await,
+                Ok(ClientMessage::Resync) if self.resync.ask(Instant::now()) => {
+                    self.asked_resync().await
+                }
                 // Folded into the one already due.
                 Ok(ClientMessage::Resync) => Ok(()),
                 Err(error) => {
@@ -316,6 +330,23 @@ impl Viewer {
             return Err(Stop);
         }
         self.send(Message::Ping(Vec::new().into())).await
+    }
+
+    /// A snapshot the client asked for: within its address's budget (shared by all its
+    /// sockets on every instance), else it waits for the throttle's next turn.
+    async fn asked_resync(&mut self) -> Result<(), Stop> {
+        let asker = Asker {
+            client: self.client,
+            session: None,
+        };
+        match self.state.limiter.spend(Budget::Resyncs, asker).await {
+            Err(AppError::RateLimited { .. }) => {
+                self.resync.answered(Instant::now());
+                self.resync.ask(Instant::now());
+                Ok(())
+            }
+            _ => self.resync().await,
+        }
     }
 
     /// Sends the whole picture again; the client starts over from its version. Whatever the
