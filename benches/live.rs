@@ -48,13 +48,7 @@ async fn main() {
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
-    let showtime: i64 = sqlx::query_scalar(
-        "SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
-          WHERE a.name = 'Grand Hall' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1",
-    )
-    .fetch_one(&state.db)
-    .await
-    .unwrap();
+    let showtime = support::BenchDatabase::showtime_in(&state.db, "Grand Hall", 0).await;
     let info = state.showtimes.get(&state.db, showtime).await.unwrap();
 
     let before = rss_kib();

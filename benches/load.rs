@@ -73,20 +73,8 @@ async fn main() {
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
 
-    let showtime = |auditorium: &'static str, nth: i64| {
-        let db = state.db.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(
-                "SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
-                  WHERE a.name = $1 AND s.starts_at > now() ORDER BY s.starts_at OFFSET $2 LIMIT 1",
-            )
-            .bind(auditorium)
-            .bind(nth)
-            .fetch_one(&db)
-            .await
-            .unwrap()
-        }
-    };
+    let showtime =
+        |auditorium, nth| support::BenchDatabase::showtime_in(&state.db, auditorium, nth);
     let hall = showtime("Grand Hall", 0).await;
     let info = state.showtimes.get(&state.db, hall).await.unwrap();
     let seats: Arc<Vec<i64>> = Arc::new(info.seat_ids.clone());

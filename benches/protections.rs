@@ -46,26 +46,23 @@ async fn start(database: &support::BenchDatabase, on: bool) -> (String, i64, Arc
     let base = format!("http://{}", app.address());
     let state = app.state().clone();
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let showtime: i64 = sqlx::query_scalar(
-        "SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
-          WHERE a.name = 'Grand Hall' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1",
-    )
-    .fetch_one(&state.db)
-    .await
-    .unwrap();
+    let showtime = support::BenchDatabase::showtime_in(&state.db, "Grand Hall", 0).await;
     let info = state.showtimes.get(&state.db, showtime).await.unwrap();
     (base, showtime, Arc::new(info.seat_ids.clone()))
 }
 
-async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> u16 {
+async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, String) {
     match client
         .post(format!("{base}/api/{endpoint}"))
         .json(&body)
         .send()
         .await
     {
-        Ok(response) => response.status().as_u16(),
-        Err(_) => 0,
+        Ok(response) => (
+            response.status().as_u16(),
+            response.text().await.unwrap_or_default(),
+        ),
+        Err(error) => (0, error.to_string()),
     }
 }
 
@@ -89,8 +86,8 @@ async fn ops_per_sec(base: &str, showtime: i64, seats: &Arc<Vec<i64>>, level: us
             let mut done = 0usize;
             while Instant::now() < deadline {
                 let body = json!({"showtime_id": showtime, "seat_ids": [seat]});
-                let status = post(&client, &base, "hold_seats", body.clone()).await;
-                assert_eq!(status, 200, "hold refused");
+                let (status, reply) = post(&client, &base, "hold_seats", body.clone()).await;
+                assert_eq!(status, 200, "hold refused: {reply}");
                 post(&client, &base, "release_seats", body).await;
                 done += 1;
             }

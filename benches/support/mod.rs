@@ -58,6 +58,20 @@ impl BenchDatabase {
         .expect("bench settings are valid")
     }
 
+    /// The `nth` upcoming showtime in the named demo auditorium.
+    #[allow(dead_code)] // each bench compiles this module; the waiting-line one picks its own
+    pub async fn showtime_in(db: &sqlx::PgPool, auditorium: &str, nth: i64) -> i64 {
+        sqlx::query_scalar(
+            "SELECT s.id FROM showtimes s JOIN auditoriums a ON a.id = s.auditorium_id
+              WHERE a.name = $1 AND s.starts_at > now() ORDER BY s.starts_at OFFSET $2 LIMIT 1",
+        )
+        .bind(auditorium)
+        .bind(nth)
+        .fetch_one(db)
+        .await
+        .unwrap()
+    }
+
     pub async fn drop(mut self) {
         let statement = format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, self.name);
         let _ = sqlx::query(AssertSqlSafe(statement))

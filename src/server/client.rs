@@ -107,12 +107,7 @@ pub async fn middleware(
 
 /// The client of the request being handled (inside a server function).
 pub fn current() -> Result<ClientIp, AppError> {
-    leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<ClientIp>().copied())
-        .ok_or_else(|| {
-            tracing::error!("no client address on the request; is the middleware installed?");
-            AppError::Internal
-        })
+    super::state::request_extension("client address")
 }
 
 #[cfg(test)]

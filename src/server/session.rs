@@ -160,12 +160,7 @@ pub fn log_tag(session: &str) -> String {
 
 /// The session of the request being handled (inside a server function or page render).
 pub fn current() -> Result<SessionId, AppError> {
-    leptos::prelude::use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<SessionId>().cloned())
-        .ok_or_else(|| {
-            tracing::error!("no session on the request; is the session middleware installed?");
-            AppError::Internal
-        })
+    super::state::request_extension("session")
 }
 
 #[cfg(test)]

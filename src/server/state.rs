@@ -105,3 +105,14 @@ impl AppState {
         })
     }
 }
+
+/// A value a middleware attached to the request being handled (inside a server function or
+/// page render); `what` names it in the log if it is missing (a middleware not installed).
+pub fn request_extension<T: Clone + Send + Sync + 'static>(what: &str) -> Result<T, AppError> {
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<T>().cloned())
+        .ok_or_else(|| {
+            tracing::error!(what, "missing on the request; is its middleware installed?");
+            AppError::Internal
+        })
+}

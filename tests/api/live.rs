@@ -8,15 +8,15 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// Opens the feed as `session` (its cookie), after making sure it has one.
-pub async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
-    session.seat_map(showtime).await;
+/// The handshake request of `showtime`'s feed, with `session`'s cookie.
+pub fn feed_request(app: &TestApp, session: &Session, showtime: i64) -> Request {
     let url = format!(
         "{}/ws/showtimes/{showtime}",
         app.address.replace("http", "ws")
@@ -25,6 +25,13 @@ pub async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
     request
         .headers_mut()
         .insert("cookie", session.cookie().parse().unwrap());
+    request
+}
+
+/// Opens the feed as `session` (its cookie), after making sure it has one.
+pub async fn watch(app: &TestApp, session: &Session, showtime: i64) -> Socket {
+    session.seat_map(showtime).await;
+    let request = feed_request(app, session, showtime);
     connect_async(request).await.expect("websocket connects").0
 }
 

@@ -8,12 +8,11 @@ use marquee::app::booking::CLOSE_SHOWTIME_OVER;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async, connect_async};
 
 use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with, spawn_stoppable_app_with};
-use crate::live::{SOON, Socket, next, watch};
+use crate::live::{SOON, Socket, feed_request, next, watch};
 
 /// Generous: these tests run on a loaded two-core machine.
 const PATIENCE: Duration = Duration::from_secs(15);
@@ -137,14 +136,10 @@ async fn watch_as(
     showtime: i64,
     ip: &str,
 ) -> Result<Socket, tungstenite::Error> {
-    let url = format!(
-        "{}/ws/showtimes/{showtime}",
-        app.address.replace("http", "ws")
-    );
-    let mut request = url.into_client_request().unwrap();
-    let headers = request.headers_mut();
-    headers.insert("cookie", session.cookie().parse().unwrap());
-    headers.insert("x-forwarded-for", ip.parse().unwrap());
+    let mut request = feed_request(app, session, showtime);
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", ip.parse().unwrap());
     connect_async(request).await.map(|(socket, _)| socket)
 }
 
@@ -286,14 +281,7 @@ async fn a_client_that_stops_reading_is_closed_after_the_send_timeout() {
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(host(&app).parse().unwrap()).await.unwrap();
-    let url = format!(
-        "{}/ws/showtimes/{showtime}",
-        app.address.replace("http", "ws")
-    );
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", viewer.cookie().parse().unwrap());
+    let request = feed_request(&app, &viewer, showtime);
     let (mut feed, _) = client_async(request, MaybeTlsStream::Plain(stream))
         .await
         .unwrap();

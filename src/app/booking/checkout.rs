@@ -79,6 +79,8 @@ impl Form {
     }
 }
 
+// Long only by its markup: the fields are one form, and splitting them into components would
+// just pass the same signals around.
 #[component]
 pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
     let form = Form::new();

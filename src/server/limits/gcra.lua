@@ -27,7 +27,7 @@ if wait > 0 then
 end
 if A.consume then
   for i, key in ipairs(K.bucket) do
-    redis.call("SET", key, tats[i], "PX", tats[i] - now)
+    redis.call("SET", key, tats[i], "PX", math.max(1, tats[i] - now))
   end
 end
 return reply('ok')

@@ -47,8 +47,11 @@ impl Rate {
         }
     }
 
+    /// At least a millisecond: a budget of more than one request per millisecond is
+    /// counted as one per millisecond.
     fn interval_ms(&self) -> u64 {
-        u64::try_from(self.period.as_millis()).unwrap_or(u64::MAX) / u64::from(self.count.max(1))
+        (u64::try_from(self.period.as_millis()).unwrap_or(u64::MAX) / u64::from(self.count.max(1)))
+            .max(1)
     }
 
     fn tolerance_ms(&self) -> u64 {
@@ -327,5 +330,6 @@ mod tests {
         assert_eq!(Rate::per_minute(30).to_string(), "30/60");
         assert_eq!(Rate::per_minute(30).interval_ms(), 2000);
         assert_eq!(Rate::per_minute(30).tolerance_ms(), 60_000);
+        assert_eq!("1000000/1".parse::<Rate>().unwrap().interval_ms(), 1);
     }
 }

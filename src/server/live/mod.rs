@@ -7,6 +7,7 @@
 //! - [`socket`]: `GET /ws/showtimes/{id}`: subscribe, then snapshot, then deltas; resyncs on
 //!   lag, on a version gap, on a lost Redis connection, or when the client asks. One `Viewer`
 //!   per connection, with a handler per source of work.
+//! - `delta`: how a seat event looks to one viewer (`mine` or `held`, its own expiry).
 //! - [`resync`]: at most one snapshot a second for a client's own `resync` requests.
 //! - [`sockets`]: how many sockets may be open (in all, per client address), and closing
 //!   them all at shutdown.
@@ -14,6 +15,7 @@
 //! Redis pub/sub is at-most-once, so nothing here trusts it to be complete: every seat event
 //! carries the showtime version, and a gap anywhere turns into a fresh snapshot.
 
+mod delta;
 pub mod event;
 pub mod hub;
 pub mod resync;

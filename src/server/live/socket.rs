@@ -33,13 +33,13 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{Sink, SinkExt, StreamExt};
 use tokio::time::sleep_until;
 
+use super::delta::{delta, text};
 use super::event::SeatEvent;
 use super::hub::{Feed, Subscription};
 use super::resync::ResyncThrottle;
 use super::sockets::{Admission, Closing};
 use crate::app::booking::{
-    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, SeatChange, SeatState,
-    ServerMessage,
+    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, ServerMessage,
 };
 use crate::app::error::AppError;
 use crate::server::AppState;
@@ -419,37 +419,6 @@ async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscrip
     }
 }
 
-/// The change as this connection sees it: its own holds are `mine`, others' are `held`.
-fn delta(event: &SeatEvent, version: u64, session: &str) -> ServerMessage {
-    let own = event.holder() == Some(session);
-    let state = match event {
-        SeatEvent::Held { .. } if own => Some(SeatState::Mine),
-        SeatEvent::Held { .. } => Some(SeatState::Held),
-        SeatEvent::Released { .. } | SeatEvent::Expired { .. } => Some(SeatState::Available),
-        SeatEvent::Sold { .. } => Some(SeatState::Sold),
-        // An extension changes no seat; others only see the version move on.
-        SeatEvent::Extended { .. } | SeatEvent::Rebuilt { .. } | SeatEvent::Line { .. } => None,
-    };
-    let changes = state
-        .map(|state| {
-            event
-                .seats()
-                .iter()
-                .map(|&seat| SeatChange { seat, state })
-                .collect()
-        })
-        .unwrap_or_default();
-    ServerMessage::Delta {
-        version,
-        changes,
-        hold_expires_in_ms: event.expires_in_ms().filter(|_| own),
-    }
-}
-
-fn text(message: &ServerMessage) -> Message {
-    Message::Text(serde_json::to_string(message).unwrap_or_default().into())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,55 +461,5 @@ mod tests {
         );
         let outcome = tokio::time::timeout(Duration::from_secs(10), sent).await;
         assert!(matches!(outcome, Ok(Err(Stop))));
-    }
-
-    /// The delta `session` gets for `json` (an event as the scripts publish it), on the wire.
-    fn wire(json: &str, session: &str) -> String {
-        let event: SeatEvent = serde_json::from_str(json).unwrap();
-        let version = event.version().unwrap();
-        serde_json::to_string(&delta(&event, version, session)).unwrap()
-    }
-
-    #[test]
-    fn a_hold_is_mine_with_its_expiry_to_its_holder_and_held_to_others() {
-        let held = r#"{"version":7,"kind":"held","seats":[3,4],"holder":"abc","expires_at":5000,"now":2000}"#;
-        assert_eq!(
-            wire(held, "abc"),
-            r#"{"type":"delta","version":7,"changes":[{"seat":3,"state":"mine"},{"seat":4,"state":"mine"}],"hold_expires_in_ms":3000}"#
-        );
-        assert_eq!(
-            wire(held, "xyz"),
-            r#"{"type":"delta","version":7,"changes":[{"seat":3,"state":"held"},{"seat":4,"state":"held"}]}"#
-        );
-    }
-
-    #[test]
-    fn an_extension_moves_only_the_holders_expiry() {
-        let extended = r#"{"version":8,"kind":"extended","seats":[3],"holder":"abc","expires_at":9000,"now":2000}"#;
-        assert_eq!(
-            wire(extended, "abc"),
-            r#"{"type":"delta","version":8,"changes":[],"hold_expires_in_ms":7000}"#
-        );
-        assert_eq!(
-            wire(extended, "xyz"),
-            r#"{"type":"delta","version":8,"changes":[]}"#
-        );
-    }
-
-    #[test]
-    fn released_expired_and_sold_seats_look_the_same_to_everyone() {
-        for (kind, state) in [
-            ("released", "available"),
-            ("expired", "available"),
-            ("sold", "sold"),
-        ] {
-            let event = format!(r#"{{"version":9,"kind":"{kind}","seats":[1]}}"#);
-            assert_eq!(
-                wire(&event, "abc"),
-                format!(
-                    r#"{{"type":"delta","version":9,"changes":[{{"seat":1,"state":"{state}"}}]}}"#
-                )
-            );
-        }
     }
 }
