@@ -26,6 +26,9 @@ function watchViolations(page: Page): string[] {
 
 test('the whole booking flow runs under the CSP without a violation', async ({ page }) => {
   const violations = watchViolations(page);
+  // Leaving the seat map (for the order page) stops its live socket: no script error either.
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
 
   const home = await page.goto('/');
   expect(home?.headers()['content-security-policy']).toContain("'nonce-");
@@ -58,6 +61,7 @@ test('the whole booking flow runs under the CSP without a violation', async ({ p
   await waitForHydration(page);
 
   expect(violations).toEqual([]);
+  expect(errors).toEqual([]);
 });
 
 test('an injected inline script is blocked', async ({ page }) => {

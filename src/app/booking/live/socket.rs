@@ -52,9 +52,19 @@ impl LiveFeed {
 
     pub fn stop(&self) {
         self.stopped.set(true);
-        if let Some(connection) = self.connection.borrow_mut().take() {
-            let _ = connection.socket.close();
-        }
+        let Some(connection) = self.connection.borrow_mut().take() else {
+            return;
+        };
+        // The browser may still fire the socket's events (its close, a last message), and
+        // `stop` itself may run inside one of them (a message that ends the page): detach the
+        // handlers first, and drop them only once this turn of the event loop is over, so no
+        // event ever reaches a dropped (or running) closure.
+        let socket = &connection.socket;
+        socket.set_onopen(None);
+        socket.set_onmessage(None);
+        socket.set_onclose(None);
+        let _ = socket.close();
+        set_timeout(move || drop(connection), Duration::ZERO);
     }
 
     fn connect(feed: &Rc<Self>) {
