@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use marquee::server::booking::keys::{Keyspace, ShowtimeKeys};
-use marquee::server::booking::payment::TestGateway;
+use marquee::server::booking::payment::{PaymentGateway, TestGateway};
 use marquee::server::{AppState, Application, Settings};
 use serde_json::{Value, json};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
@@ -447,9 +447,19 @@ async fn start_until(
 
 /// Builds a state by hand, for tests that need a dependency pointing somewhere broken.
 pub fn state(settings: Settings, db: PgPool, redis: redis::aio::ConnectionManager) -> AppState {
+    state_with_gateway(settings, db, redis, Arc::new(TestGateway))
+}
+
+/// A state with another payment gateway.
+pub fn state_with_gateway(
+    settings: Settings,
+    db: PgPool,
+    redis: redis::aio::ConnectionManager,
+    payments: Arc<dyn PaymentGateway>,
+) -> AppState {
     let options = leptos::prelude::LeptosOptions::builder()
         .output_name("marquee")
         .site_addr(settings.site_addr)
         .build();
-    AppState::new(options, db, redis, settings, Arc::new(TestGateway)).expect("valid Redis URL")
+    AppState::new(options, db, redis, settings, payments).expect("valid Redis URL")
 }

@@ -1,8 +1,17 @@
 //! Checkout through the real HTTP API: Redis holds, the test gateway, Postgres orders.
 
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use marquee::server::booking::payment::{
+    BoxFuture, Charge, ChargeRequest, PaymentError, PaymentGateway, TestGateway,
+};
+use serde_json::Value;
+use sqlx::PgPool;
+
+use crate::helpers::{
+    create_database, redis_url, settings, spawn_app, spawn_app_with, spawn_with_state,
+    state_with_gateway,
+};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 const DECLINED_CARD: &str = "4000 0000 0000 0002";
@@ -294,4 +303,81 @@ async fn sold_seats_survive_redis_losing_everything() {
             .0,
         200
     );
+}
+
+/// A processor that takes the money at once and answers late, like a real one on a bad day.
+struct SlowGateway {
+    charges: std::sync::atomic::AtomicUsize,
+}
+
+impl PaymentGateway for SlowGateway {
+    fn charge<'a>(
+        &'a self,
+        request: ChargeRequest<'a>,
+    ) -> BoxFuture<'a, Result<Charge, PaymentError>> {
+        Box::pin(async move {
+            let charge = TestGateway.charge(request).await?;
+            self.charges
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            Ok(charge)
+        })
+    }
+
+    fn refund<'a>(&'a self, charge: &'a Charge) -> BoxFuture<'a, Result<(), PaymentError>> {
+        TestGateway.refund(charge)
+    }
+}
+
+#[tokio::test]
+async fn a_buyer_who_gives_up_mid_payment_still_gets_the_order_the_charge_paid_for() {
+    let database_url = create_database().await;
+    let db = PgPool::connect(&database_url).await.unwrap();
+    marquee::server::db::migrate(&db).await.unwrap();
+    marquee::server::catalog::demo::ensure(&db).await.unwrap();
+    let redis = redis::Client::open(redis_url()).unwrap();
+    let redis = redis::aio::ConnectionManager::new(redis).await.unwrap();
+    let gateway = Arc::new(SlowGateway {
+        charges: Default::default(),
+    });
+    let settings = settings(&database_url, &redis_url());
+    let app = spawn_with_state(state_with_gateway(settings, db, redis, gateway.clone())).await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let seat = app.seats_of(showtime).await[0].0;
+    let buyer = app.session();
+    assert_eq!(buyer.hold(showtime, &[seat]).await.0, 200);
+
+    // The buyer's connection gives up while the processor is still answering.
+    let gave_up = buyer
+        .client
+        .post(app.url("/api/purchase"))
+        .timeout(std::time::Duration::from_millis(500))
+        .json(&serde_json::json!({ "request": {
+            "showtime_id": showtime, "seat_ids": [seat], "name": "Ada Lovelace",
+            "email": "ada@example.com", "card_number": GOOD_CARD,
+            "idempotency_key": "gives-up-mid-payment",
+        }}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the request should have timed out");
+
+    // The money was taken, so the order must exist, and the seat be sold everywhere.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while app.postgres_sold(showtime).await.is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "charged {} time(s), but no order",
+            gateway.charges.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(gateway.charges.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(app.postgres_sold(showtime).await, [seat]);
+    assert_eq!(app.redis_sold(showtime).await, [seat]);
+    // Asking again under the same key returns that order, without a second charge.
+    let (status, order) = buyer
+        .buy(showtime, &[seat], GOOD_CARD, "gives-up-mid-payment")
+        .await;
+    assert_eq!(status, 200, "{order}");
+    assert_eq!(gateway.charges.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

@@ -240,7 +240,20 @@ pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {
         session: Some(&session),
     };
     state.limiter.spend(Budget::Purchases, asker).await?;
-    purchase::purchase(&state, asker, request).await
+    // Its own task: a client that gives up, or the request timeout, drops this future, and a
+    // purchase cut off between the charge and the order would leave money taken without a
+    // ticket. The task runs to the end either way; a retry under the same key finds its order.
+    let checkout = tokio::spawn(async move {
+        let asker = Asker {
+            client,
+            session: Some(&session),
+        };
+        purchase::purchase(&state, asker, request).await
+    });
+    checkout.await.map_err(|error| {
+        tracing::error!(%error, "the purchase task failed");
+        AppError::Internal
+    })?
 }
 
 /// Anyone with the code may see the order: the code is the ticket.
