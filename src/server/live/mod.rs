@@ -9,6 +9,8 @@
 //!   per connection, with a handler per source of work.
 //! - `delta`: how a seat event looks to one viewer (`mine` or `held`, its own expiry).
 //! - [`resync`]: at most one snapshot a second for a client's own `resync` requests.
+//! - `wire`: close frames (codes, reasons) and sends that give up on a client that stopped
+//!   reading.
 //! - [`sockets`]: how many sockets may be open (in all, per client address), and closing
 //!   them all at shutdown.
 //!
@@ -21,6 +23,7 @@ pub mod hub;
 pub mod resync;
 pub mod socket;
 pub mod sockets;
+mod wire;
 
 pub use event::{LineChange, SeatEvent};
 pub use hub::{Feed, LiveHub, Subscription};

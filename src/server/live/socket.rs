@@ -26,11 +26,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Extension;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::response::Response;
+use futures_util::StreamExt;
 use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{Sink, SinkExt, StreamExt};
 use tokio::time::sleep_until;
 
 use super::delta::{delta, text};
@@ -38,9 +38,8 @@ use super::event::SeatEvent;
 use super::hub::{Feed, Subscription};
 use super::resync::ResyncThrottle;
 use super::sockets::{Admission, Closing};
-use crate::app::booking::{
-    CLOSE_SHOWTIME_OVER, CLOSE_UNKNOWN_SHOWTIME, ClientMessage, LinePlace, ServerMessage,
-};
+use super::wire::{Refusal, Stop, is_too_big, send_within};
+use crate::app::booking::{ClientMessage, LinePlace, ServerMessage};
 use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::booking::showtimes::ShowtimeInfo;
@@ -48,12 +47,6 @@ use crate::server::client::ClientIp;
 use crate::server::limits::{Asker, Budget};
 use crate::server::session::SessionId;
 
-/// Standard close code for "the server hit an unexpected condition".
-const CLOSE_INTERNAL_ERROR: u16 = 1011;
-/// Standard close code for "the endpoint is going away" (server shutdown).
-const CLOSE_GOING_AWAY: u16 = 1001;
-/// Standard close code for "message too big".
-const CLOSE_TOO_BIG: u16 = 1009;
 const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
 /// Clients only send `{"type":"resync"}`; anything near this size is not one of ours.
@@ -101,50 +94,6 @@ async fn serve(
     let _ = viewer.run(&mut feed, &mut stream, closing).await;
     // The place is given back only once the socket is really gone.
     drop(admission);
-}
-
-/// Stop serving this viewer: its socket is gone, or no snapshot could be read for it.
-struct Stop;
-
-/// Why a socket is closed before it gets its first snapshot.
-#[derive(Clone, Copy)]
-struct Refusal {
-    code: u16,
-    reason: &'static str,
-}
-
-impl Refusal {
-    const UNKNOWN_SHOWTIME: Self = Self {
-        code: CLOSE_UNKNOWN_SHOWTIME,
-        reason: "unknown showtime",
-    };
-    const SHOWTIME_OVER: Self = Self {
-        code: CLOSE_SHOWTIME_OVER,
-        reason: "showtime over",
-    };
-    const INTERNAL_ERROR: Self = Self {
-        code: CLOSE_INTERNAL_ERROR,
-        reason: "internal error",
-    };
-    const FEED_UNAVAILABLE: Self = Self {
-        code: CLOSE_INTERNAL_ERROR,
-        reason: "live feed unavailable",
-    };
-    const GOING_AWAY: Self = Self {
-        code: CLOSE_GOING_AWAY,
-        reason: "server shutting down",
-    };
-    const TOO_BIG: Self = Self {
-        code: CLOSE_TOO_BIG,
-        reason: "message too big",
-    };
-
-    fn message(self) -> Message {
-        Message::Close(Some(CloseFrame {
-            code: self.code,
-            reason: self.reason.into(),
-        }))
-    }
 }
 
 /// One connection: what it has been sent so far, and where to send the rest.
@@ -375,31 +324,6 @@ impl Viewer {
     }
 }
 
-/// Sends one message, giving up after `timeout`: a client that stopped reading fills the
-/// socket's buffers, and without a limit its task would wait (and hold its memory) forever.
-async fn send_within<S: Sink<Message> + Unpin>(
-    sink: &mut S,
-    message: Message,
-    timeout: Duration,
-) -> Result<(), Stop> {
-    match tokio::time::timeout(timeout, sink.send(message)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(Stop),
-        Err(_) => {
-            tracing::info!("live socket closed: its client stopped reading");
-            Err(Stop)
-        }
-    }
-}
-
-/// Whether a read failed because the client sent more than `MAX_MESSAGE`.
-fn is_too_big(error: axum::Error) -> bool {
-    error
-        .into_inner()
-        .downcast::<tungstenite::Error>()
-        .is_ok_and(|error| matches!(*error, tungstenite::Error::Capacity(_)))
-}
-
 /// Parses the id, loads the showtime and joins its feed.
 async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscription), Refusal> {
     let showtime = match id.parse::<i64>() {
@@ -416,50 +340,5 @@ async fn join(state: &AppState, id: &str) -> Result<(Arc<ShowtimeInfo>, Subscrip
     match state.live.join(showtime.id, channel).await {
         Ok(feed) => Ok((showtime, feed)),
         Err(_) => Err(Refusal::FEED_UNAVAILABLE),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A sink that never has room: a client that stopped reading, with full buffers.
-    struct Stuck;
-
-    impl Sink<Message> for Stuck {
-        type Error = ();
-        fn poll_ready(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Result<(), ()>> {
-            std::task::Poll::Pending
-        }
-        fn start_send(self: std::pin::Pin<&mut Self>, _: Message) -> Result<(), ()> {
-            Ok(())
-        }
-        fn poll_flush(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Result<(), ()>> {
-            std::task::Poll::Pending
-        }
-        fn poll_close(
-            self: std::pin::Pin<&mut Self>,
-            _: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<Result<(), ()>> {
-            std::task::Poll::Pending
-        }
-    }
-
-    #[tokio::test]
-    async fn a_send_to_a_client_that_stopped_reading_gives_up() {
-        let mut stuck = Stuck;
-        let sent = send_within(
-            &mut stuck,
-            Message::Text("x".into()),
-            Duration::from_millis(50),
-        );
-        let outcome = tokio::time::timeout(Duration::from_secs(10), sent).await;
-        assert!(matches!(outcome, Ok(Err(Stop))));
     }
 }
