@@ -15,7 +15,6 @@ use axum::http::header::{
 };
 use axum::middleware::Next;
 use axum::response::Response;
-use rand::RngCore;
 
 use super::AppState;
 
@@ -25,9 +24,7 @@ pub struct CspNonce(String);
 
 impl CspNonce {
     fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(super::session::random_token())
     }
 }
 

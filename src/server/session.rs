@@ -50,9 +50,7 @@ impl SessionId {
     }
 
     fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill_bytes(&mut bytes);
-        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        Self(random_token())
     }
 }
 
@@ -150,6 +148,13 @@ fn is_cross_site(request: &Request) -> bool {
         }
         _ => false,
     }
+}
+
+/// 128 bits from the OS-seeded CSPRNG, as 32 lowercase hex digits: session ids, CSP nonces.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// How a session appears in logs: a short hash, never the id itself (the id is a bearer

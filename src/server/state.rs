@@ -72,12 +72,8 @@ impl AppState {
             holds.clone(),
             LineRules::from_settings(&settings),
         );
-        let idempotency = Idempotency::new(redis.clone(), keyspace);
-        let limiter = Limiter::new(
-            redis.clone(),
-            &settings.redis_prefix,
-            settings.rate_limits.clone(),
-        );
+        let idempotency = Idempotency::new(redis.clone(), keyspace.clone());
+        let limiter = Limiter::new(redis.clone(), keyspace, settings.rate_limits.clone());
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
         let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);

@@ -26,6 +26,8 @@
 //! | `<p>:{st:S}:line:ip` | hash | session → client address of everyone in line (the per-address cap) |
 //! | `<p>:{st:S}:ip:<client>:seats` | sorted set, TTL | seat → hold expiry (ms) of the seats held from one client address |
 //! | `<p>:sweep` | sorted set | showtime → when the sweeper should next look at it |
+//! | `<p>:{rl:<client>}:<budget>:ip`, `…:s:<session hash>` | string, TTL | a rate-limit bucket (GCRA: the theoretical arrival time, ms) of one client address, and of one of its sessions |
+//! | `<p>:{rl:card:<fingerprint>}:declines` | string, TTL | declined payments of one card |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
 
 use std::sync::Arc;
@@ -50,6 +52,21 @@ impl Keyspace {
     /// Showtime → when the sweeper should next look at it.
     pub fn sweep_index(&self) -> String {
         format!("{}:sweep", self.prefix)
+    }
+
+    /// The deployment's prefix (also what keyed hashes in key names are salted with).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// A rate-limit bucket: `budget` of one client address, for `who` (`ip`, or a session).
+    pub fn rate_bucket(&self, client: &str, budget: &str, who: &str) -> String {
+        format!("{}:{{rl:{client}}}:{budget}:{who}", self.prefix)
+    }
+
+    /// The declined payments of one card (by its fingerprint).
+    pub fn card_declines(&self, fingerprint: &str) -> String {
+        format!("{}:{{rl:card:{fingerprint}}}:declines", self.prefix)
     }
 
     /// A purchase in progress under an idempotency key.

@@ -4,9 +4,8 @@
 //! against bots is kept per client address as well as per session; declined payments are
 //! also counted per card, so card testing is stopped however it is spread.
 //!
-//! Keys: `<p>:{rl:<client>}:<budget>:ip` and `<p>:{rl:<client>}:<budget>:s:<session hash>`
-//! (one hash tag per client, so its buckets share a slot and one script checks them all on
-//! Redis Cluster), and `<p>:{rl:card:<fingerprint>}:declines`.
+//! Keys (see `booking::keys`): one hash tag per client, so its buckets share a slot and one
+//! script checks them all on Redis Cluster; a card's declines have a slot of their own.
 //!
 //! No crate fits: the well-kept limiters (`governor`, …) keep their state in process and so
 //! cannot share a budget between instances; the GCRA itself is a dozen lines of Lua.
@@ -21,6 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::booking::CardNumber;
 use crate::app::error::AppError;
+use crate::server::booking::keys::Keyspace;
 use crate::server::booking::script::{self, Contract, ScriptCall, lua_script};
 use crate::server::client::ClientIp;
 use crate::server::session::SessionId;
@@ -217,15 +217,15 @@ pub struct Asker<'a> {
 #[derive(Clone)]
 pub struct Limiter {
     redis: ConnectionManager,
-    prefix: String,
+    keyspace: Keyspace,
     limits: RateLimits,
 }
 
 impl Limiter {
-    pub fn new(redis: ConnectionManager, prefix: &str, limits: RateLimits) -> Self {
+    pub fn new(redis: ConnectionManager, keyspace: Keyspace, limits: RateLimits) -> Self {
         Self {
             redis,
-            prefix: prefix.to_owned(),
+            keyspace,
             limits,
         }
     }
@@ -247,12 +247,10 @@ impl Limiter {
     /// Before a charge: refuses while the asker, or anyone using this card, has been declined
     /// too often (card testing).
     pub async fn check_card(&self, asker: Asker<'_>, card: &CardNumber) -> Result<(), AppError> {
-        let mut buckets = self.buckets(Budget::Declines, asker);
-        buckets.push(self.card_bucket(card));
-        // The card's bucket has a slot of its own on a cluster: checked in a second call.
-        let card = buckets.split_off(buckets.len() - 1);
-        self.run(&buckets, false).await?;
-        self.run(&card, false).await
+        self.run(&self.buckets(Budget::Declines, asker), false)
+            .await?;
+        // The card's bucket has a slot of its own on a cluster: a second call.
+        self.run(&[self.card_bucket(card)], false).await
     }
 
     /// After a decline: counts it against the asker and the card.
@@ -271,15 +269,12 @@ impl Limiter {
 
     fn buckets(&self, budget: Budget, asker: Asker<'_>) -> Vec<(String, Rate)> {
         let (per_ip, per_session) = self.limits.rates(budget);
-        let base = format!(
-            "{}:{{rl:{}}}:{}",
-            self.prefix,
-            asker.client.bucket(),
-            budget.name()
-        );
-        let mut buckets = vec![(format!("{base}:ip"), per_ip)];
+        let client = asker.client.bucket();
+        let keys = &self.keyspace;
+        let mut buckets = vec![(keys.rate_bucket(&client, budget.name(), "ip"), per_ip)];
         if let (Some(rate), Some(session)) = (per_session, asker.session) {
-            buckets.push((format!("{base}:s:{}", short_hash(session.as_str())), rate));
+            let who = format!("s:{}", short_hash(session.as_str()));
+            buckets.push((keys.rate_bucket(&client, budget.name(), &who), rate));
         }
         buckets
     }
@@ -288,9 +283,10 @@ impl Limiter {
         // A hash of the number with the deployment's prefix, cut to 64 bits: enough to tell
         // cards apart for an hour, too little to be worth keeping (and it expires with the
         // bucket).
-        let fingerprint = short_hash(&format!("{}:{}", self.prefix, card.digits()));
+        let keys = &self.keyspace;
+        let fingerprint = short_hash(&format!("{}:{}", keys.prefix(), card.digits()));
         (
-            format!("{}:{{rl:card:{fingerprint}}}:declines", self.prefix),
+            keys.card_declines(&fingerprint),
             self.limits.declines_per_card,
         )
     }
