@@ -72,6 +72,14 @@ pub enum AppError {
     /// A purchase with this idempotency key is still running; retry shortly.
     #[error("this purchase is already being processed; retry in a moment")]
     PurchaseInProgress,
+    /// The payment processor did not answer in time, so whether the card was charged is not
+    /// known yet. The order is settled either way within `retry_after_ms` (charged: the
+    /// order is made; not charged: nothing is taken); send the same request with the same
+    /// idempotency key again to learn which.
+    #[error(
+        "your payment is being confirmed; please wait a moment (you will not be charged twice)"
+    )]
+    PaymentPending { retry_after_ms: u64 },
     /// The request body is larger than the API accepts.
     #[error("the request is too large (at most {max_bytes} bytes)")]
     TooLarge { max_bytes: u32 },
@@ -125,6 +133,7 @@ impl AppError {
             Self::TooManySeats { .. } | Self::ClientLimit { .. } | Self::IdempotencyMismatch => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport { .. } => 500,
+            Self::PaymentPending { .. } => 503,
         }
     }
 }

@@ -40,9 +40,11 @@ impl IntoResponse for AppError {
 
 impl AppError {
     /// Headers the error calls for: `Retry-After` (whole seconds, rounded up) on a refusal
-    /// for going too fast.
+    /// for going too fast, and on a payment whose outcome is not known yet.
     fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
-        if let AppError::RateLimited { retry_after_ms } = self {
+        if let AppError::RateLimited { retry_after_ms }
+        | AppError::PaymentPending { retry_after_ms } = self
+        {
             let secs = retry_after_ms.div_ceil(1000).max(1);
             headers.insert(axum::http::header::RETRY_AFTER, secs.into());
         }
