@@ -12,6 +12,7 @@
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`limits`]: rate limits shared by every instance (GCRA buckets in Redis).
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
+//! - [`faults`]: named failpoints for fault-injection tests (feature `failpoints`).
 //! - [`health`]: `GET /healthz`.
 //! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
@@ -23,6 +24,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod faults;
 pub mod headers;
 pub mod health;
 pub mod limits;

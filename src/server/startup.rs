@@ -46,6 +46,7 @@ pub enum StartupError {
 /// The process entry point used by `main`.
 pub async fn run() -> ExitCode {
     telemetry::init();
+    super::faults::arm_from_env();
     let result = async {
         let settings = Settings::from_env()?;
         let app = Application::build(settings).await?;
