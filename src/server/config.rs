@@ -78,6 +78,17 @@ pub struct Settings {
     pub showtime_cache_size: usize,
     /// `SHOWTIME_CACHE_TTL_SECS`: a cached showtime older than this is read again.
     pub showtime_cache_ttl: Duration,
+    /// `PAYMENT_TIMEOUT_MS`: the longest a call to the payment gateway may take; past it the
+    /// payment's outcome is settled with the gateway (captured, or voided for good).
+    pub payment_timeout: Duration,
+    /// `PAYMENT_STALE_SECS`: a payment still pending after this long has lost its purchase (a
+    /// crash): the reconciler settles it. At least three payment timeouts.
+    pub payment_stale: Duration,
+    /// `RECONCILE_INTERVAL_MS`: how often the reconciler runs (on one instance at a time).
+    pub reconcile_interval: Duration,
+    /// `TEST_GATEWAY_DELAY_MS`: the test payment gateway answers this long after capturing
+    /// (0 by default), to exercise timeouts and crashes mid-payment.
+    pub test_gateway_delay: Duration,
 }
 
 impl Settings {
@@ -97,7 +108,7 @@ impl Settings {
                 .filter(|v| !v.trim().is_empty())
                 .unwrap_or_else(|| default.to_string()))
         };
-        Ok(Self {
+        Self {
             site_addr: parsed(&lookup, "LEPTOS_SITE_ADDR", "127.0.0.1:3000")?,
             site_root: parse("LEPTOS_SITE_ROOT", "target/site")?,
             database_url: parse("DATABASE_URL", Self::DEFAULT_DATABASE_URL)?,
@@ -126,7 +137,41 @@ impl Settings {
             ws_send_timeout: secs(&lookup, "WS_SEND_TIMEOUT_SECS", "10")?,
             showtime_cache_size: positive(&lookup, "SHOWTIME_CACHE_SIZE", "1000")?,
             showtime_cache_ttl: secs(&lookup, "SHOWTIME_CACHE_TTL_SECS", "300")?,
-        })
+            payment_timeout: Duration::from_millis(positive(
+                &lookup,
+                "PAYMENT_TIMEOUT_MS",
+                "10000",
+            )?),
+            payment_stale: secs(&lookup, "PAYMENT_STALE_SECS", "30")?,
+            reconcile_interval: Duration::from_millis(positive(
+                &lookup,
+                "RECONCILE_INTERVAL_MS",
+                "5000",
+            )?),
+            test_gateway_delay: Duration::from_millis(parsed(
+                &lookup,
+                "TEST_GATEWAY_DELAY_MS",
+                "0",
+            )?),
+        }
+        .checked()
+    }
+
+    /// Settings that only make sense together.
+    fn checked(self) -> Result<Self, ConfigError> {
+        // A purchase may wait one timeout for the charge and one to settle it: a payment is
+        // only stale once its purchase has certainly given up on it.
+        if self.payment_stale < self.payment_timeout * 3 {
+            return Err(ConfigError {
+                name: "PAYMENT_STALE_SECS",
+                value: format!(
+                    "{} (must be at least 3 × PAYMENT_TIMEOUT_MS = {} ms)",
+                    self.payment_stale.as_secs(),
+                    self.payment_timeout.as_millis() * 3
+                ),
+            });
+        }
+        Ok(self)
     }
 }
 

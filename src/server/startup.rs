@@ -19,7 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use super::booking::payment::TestGateway;
-use super::booking::sweeper;
+use super::booking::{reconciler, sweeper};
 use super::{
     AppState, Settings, body, catalog, client, db, headers, health, live, serve, session, telemetry,
 };
@@ -82,12 +82,13 @@ impl Application {
             catalog::demo::ensure(&db).await?;
         }
         let redis = redis_connection(&settings.redis_url)?;
+        let gateway = TestGateway::new(db.clone(), settings.test_gateway_delay);
         let state = AppState::new(
             leptos_options(&settings),
             db,
             redis,
             settings,
-            Arc::new(TestGateway),
+            Arc::new(gateway),
         )?;
         Self::bind(state).await
     }
@@ -119,9 +120,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
     /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
-    /// sweeper) run as long as the server does.
+    /// sweeper, the reconciler) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
+        let reconciler = reconciler::spawn(self.state.clone());
         let transport = serve::Transport {
             header_read_timeout: self.state.settings.header_read_timeout,
             shutdown_grace: self.state.settings.shutdown_grace,
@@ -138,6 +140,7 @@ impl Application {
         )
         .await;
         sweeper.abort();
+        reconciler.abort();
     }
 }
 

@@ -72,7 +72,8 @@ impl AppState {
             holds.clone(),
             LineRules::from_settings(&settings),
         );
-        let idempotency = Idempotency::new(redis.clone(), keyspace.clone());
+        let idempotency =
+            Idempotency::new(redis.clone(), keyspace.clone(), settings.payment_timeout);
         let limiter = Limiter::new(redis.clone(), keyspace, settings.rate_limits.clone());
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);

@@ -149,11 +149,15 @@ impl TestApp {
     }
 
     pub async fn postgres_sold(&self, showtime: i64) -> Vec<i64> {
-        sqlx::query_scalar("SELECT seat_id FROM tickets WHERE showtime_id = $1 ORDER BY seat_id")
-            .bind(showtime)
-            .fetch_all(&self.db)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "SELECT t.seat_id FROM tickets t JOIN orders o ON o.id = t.order_id
+              WHERE t.showtime_id = $1 AND t.active AND o.status IN ('paid', 'fulfilled')
+              ORDER BY t.seat_id",
+        )
+        .bind(showtime)
+        .fetch_all(&self.db)
+        .await
+        .unwrap()
     }
 }
 
@@ -447,7 +451,8 @@ async fn start_until(
 
 /// Builds a state by hand, for tests that need a dependency pointing somewhere broken.
 pub fn state(settings: Settings, db: PgPool, redis: redis::aio::ConnectionManager) -> AppState {
-    state_with_gateway(settings, db, redis, Arc::new(TestGateway))
+    let gateway = TestGateway::new(db.clone(), std::time::Duration::ZERO);
+    state_with_gateway(settings, db, redis, Arc::new(gateway))
 }
 
 /// A state with another payment gateway.

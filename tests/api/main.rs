@@ -19,5 +19,6 @@ mod migrations;
 mod pages;
 mod purchase;
 mod race;
+mod recovery;
 mod resources;
 mod scripts;

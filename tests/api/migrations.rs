@@ -41,6 +41,7 @@ async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
             "seats",
             "showtime_prices",
             "showtimes",
+            "test_gateway_charges",
             "theaters",
             "tickets"
         ]
@@ -63,8 +64,10 @@ async fn a_seat_can_be_ticketed_only_once_per_showtime() {
     for key in ["first", "second"] {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO orders (code, showtime_id, session_id, buyer_name, buyer_email,
-                                 total_cents, card_last4, idempotency_key, request_hash)
-             VALUES ($1, $2, 's', 'n', 'e@example.com', 0, '4242', $1, 'h') RETURNING id",
+                                 total_cents, card_last4, idempotency_key, request_hash,
+                                 payment_key)
+             VALUES ($1, $2, 's', 'n', 'e@example.com', 0, '4242', $1, 'h', 'p-' || $1)
+             RETURNING id",
         )
         .bind(key)
         .bind(showtime)
@@ -89,10 +92,14 @@ async fn a_seat_can_be_ticketed_only_once_per_showtime() {
     let constraint = err
         .as_database_error()
         .and_then(|e| e.constraint().map(str::to_owned));
-    assert_eq!(
-        constraint.as_deref(),
-        Some("tickets_showtime_id_seat_id_key")
-    );
+    assert_eq!(constraint.as_deref(), Some("tickets_seat_fence"));
+    // A ticket that no longer holds its seat (its order failed or was refunded) frees it.
+    sqlx::query("UPDATE tickets SET active = false WHERE order_id = $1")
+        .bind(order_ids[0])
+        .execute(&app.db)
+        .await
+        .unwrap();
+    insert(order_ids[1]).await.expect("the seat is free again");
 }
 
 #[tokio::test]

@@ -1,28 +1,30 @@
 //! Idempotent purchases: a purchase key buys at most one order, however often it is sent.
 //!
-//! - An order already made under the key is the answer to every later request with the same
-//!   content (and the same session); a different request under the key is refused.
-//! - While one attempt runs, it holds an in-flight lock in Redis (`idem:<key>`), so a
-//!   double-clicked "Pay" cannot charge twice; a concurrent retry waits for its order.
-//!
-//! The order itself (with its key, under a `UNIQUE` constraint) is the durable record; the lock
-//! only keeps two attempts from running at once.
+//! - The order made under the key (a `pending` row written before the card is charged, see
+//!   [`orders`]) is the durable record: `UNIQUE (idempotency_key) WHERE status <> 'failed'`
+//!   lets one live order exist per key. A later request with the same content (and session)
+//!   gets that order; a different request under the key is refused.
+//! - While one attempt runs, it holds an in-flight lock in Redis (`idem:<key>`, a random
+//!   token as its value, released only by its owner), so a double-clicked "Pay" waits for the
+//!   first attempt instead of starting a second one.
+//! - The lock outlives the longest an attempt can take (a payment timeout to charge, one to
+//!   settle an unknown outcome, and margin); a lock that expired (its attempt died) lets the
+//!   next request take over and settle whatever the dead attempt left.
 
 use std::time::Duration;
 
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::keys::Keyspace;
-use super::orders;
-use super::showtimes::ShowtimeCache;
-use crate::app::booking::{BuyerName, CardNumber, Email, IdempotencyKey, OrderView};
+use super::orders::{self, StoredOrder};
+use super::script::{self, Contract, ScriptCall, lua_script};
+use crate::app::booking::{BuyerName, CardNumber, Email, IdempotencyKey};
 use crate::app::error::AppError;
 
-/// How long a purchase may hold its idempotency key before another attempt may take over.
-const IN_FLIGHT_TTL: Duration = Duration::from_secs(60);
 /// How long a concurrent retry waits for the first attempt to finish.
 const RETRY_WAIT: Duration = Duration::from_secs(15);
 const RETRY_POLL: Duration = Duration::from_millis(100);
@@ -36,24 +38,60 @@ pub struct PurchaseClaim {
     pub fingerprint: String,
 }
 
-/// What to do with a purchase request.
-pub enum Attempt {
-    /// It was made before: this is its order.
-    Done(OrderView),
-    /// Go ahead; finish the guard when done, whatever the outcome.
-    Run(InFlight),
-}
-
 /// The in-flight lock of one attempt.
-#[must_use = "finish the attempt to let a retry through"]
+#[must_use = "release the lock to let a retry through"]
 pub struct InFlight {
     redis: ConnectionManager,
     lock: String,
+    token: String,
 }
 
 impl InFlight {
-    pub async fn finish(mut self) {
-        let _: Result<(), _> = self.redis.del(&self.lock).await;
+    /// Gives the lock back, if it is still this attempt's (it may have expired and been
+    /// taken by another).
+    pub async fn release(mut self) {
+        let release = ReleaseLock {
+            lock: &self.lock,
+            token: &self.token,
+        };
+        if let Err(error) = script::run(&mut self.redis, &release).await {
+            tracing::warn!(
+                ?error,
+                "could not release a purchase lock; it expires by itself"
+            );
+        }
+    }
+}
+
+/// `release_lock.lua`: delete the lock only if it still holds our token.
+struct ReleaseLock<'a> {
+    lock: &'a str,
+    token: &'a str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum ReleaseLockReply {
+    Released,
+    NotOurs,
+}
+
+impl Contract for ReleaseLock<'_> {
+    type Reply = ReleaseLockReply;
+
+    lua_script!(
+        "release_lock",
+        "if redis.call('GET', K.lock) == A.token then
+           redis.call('DEL', K.lock)
+           return reply('released')
+         end
+         return reply('not_ours')"
+    );
+
+    fn call(&self) -> ScriptCall {
+        ScriptCall::new()
+            .key("lock", self.lock.to_owned())
+            .arg("token", self.token)
     }
 }
 
@@ -61,93 +99,79 @@ impl InFlight {
 pub struct Idempotency {
     redis: ConnectionManager,
     keyspace: Keyspace,
+    /// How long the lock lasts: longer than any attempt can run.
+    lock_ttl: Duration,
 }
 
 impl Idempotency {
-    pub fn new(redis: ConnectionManager, keyspace: Keyspace) -> Self {
-        Self { redis, keyspace }
+    pub fn new(redis: ConnectionManager, keyspace: Keyspace, payment_timeout: Duration) -> Self {
+        Self {
+            redis,
+            keyspace,
+            lock_ttl: payment_timeout * 2 + Duration::from_secs(30),
+        }
     }
 
-    /// Replays a finished purchase, waits for a running one, or lets this one run.
-    pub async fn begin(
-        &self,
-        db: &PgPool,
-        showtimes: &ShowtimeCache,
-        claim: &PurchaseClaim,
-    ) -> Result<Attempt, AppError> {
-        if let Some(order) = self.replay(db, showtimes, claim).await? {
-            return Ok(Attempt::Done(order));
-        }
+    /// Takes the key's in-flight lock, or `None` if another attempt holds it.
+    pub async fn lock(&self, claim: &PurchaseClaim) -> Result<Option<InFlight>, AppError> {
         let lock = self.keyspace.idempotency(claim.key.as_str());
+        let token = crate::server::session::random_token();
         let acquired: Option<String> = redis::cmd("SET")
             .arg(&lock)
-            .arg(&claim.session)
+            .arg(&token)
             .arg("NX")
             .arg("PX")
-            .arg(u64::try_from(IN_FLIGHT_TTL.as_millis()).unwrap_or(u64::MAX))
+            .arg(u64::try_from(self.lock_ttl.as_millis()).unwrap_or(u64::MAX))
             .query_async(&mut self.redis.clone())
             .await?;
-        if acquired.is_none() {
-            return self
-                .wait_for_first_attempt(db, showtimes, claim)
-                .await
-                .map(Attempt::Done);
-        }
-        let guard = InFlight {
+        Ok(acquired.map(|_| InFlight {
             redis: self.redis.clone(),
             lock,
-        };
-        // A concurrent attempt may have finished between our first look and taking the lock.
-        match self.replay(db, showtimes, claim).await {
-            Ok(Some(order)) => {
-                guard.finish().await;
-                Ok(Attempt::Done(order))
-            }
-            Ok(None) => Ok(Attempt::Run(guard)),
-            Err(error) => {
-                guard.finish().await;
-                Err(error)
-            }
-        }
+            token,
+        }))
     }
 
-    /// The order already made under the claim's key, if the request is the same; an error if
+    /// The live order made under the claim's key, if the request is the same; an error if
     /// the key was used for something else (or by someone else).
-    pub async fn replay(
+    pub async fn existing(
         &self,
         db: &PgPool,
-        showtimes: &ShowtimeCache,
         claim: &PurchaseClaim,
-    ) -> Result<Option<OrderView>, AppError> {
+    ) -> Result<Option<StoredOrder>, AppError> {
         let Some(stored) = orders::find_by_key(db, claim.key.as_str()).await? else {
             return Ok(None);
         };
         if stored.request_hash != claim.fingerprint || stored.session_id != claim.session {
             return Err(AppError::IdempotencyMismatch);
         }
-        orders::view(db, showtimes, &stored.code).await
+        Ok(Some(stored))
     }
 
-    async fn wait_for_first_attempt(
+    /// Waits while another attempt holds the lock, for its order to be paid. `None` when the
+    /// wait ended without one (the attempt failed, is still paying, or died).
+    pub async fn wait_for_other_attempt(
         &self,
         db: &PgPool,
-        showtimes: &ShowtimeCache,
         claim: &PurchaseClaim,
-    ) -> Result<OrderView, AppError> {
+    ) -> Result<Option<StoredOrder>, AppError> {
         let lock = self.keyspace.idempotency(claim.key.as_str());
         let deadline = tokio::time::Instant::now() + RETRY_WAIT;
         while tokio::time::Instant::now() < deadline {
             tokio::time::sleep(RETRY_POLL).await;
-            if let Some(order) = self.replay(db, showtimes, claim).await? {
-                return Ok(order);
+            if let Some(order) = self.existing(db, claim).await?
+                && matches!(
+                    order.status,
+                    orders::OrderStatus::Paid | orders::OrderStatus::Fulfilled
+                )
+            {
+                return Ok(Some(order));
             }
             let in_flight: bool = self.redis.clone().exists(&lock).await?;
             if !in_flight {
-                // The first attempt failed without an order; its error went to its caller.
                 break;
             }
         }
-        Err(AppError::PurchaseInProgress)
+        Ok(None)
     }
 }
 

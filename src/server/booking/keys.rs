@@ -140,6 +140,21 @@ impl ShowtimeKeys {
         format!("{}:line:ip", self.base)
     }
 
+    /// Every key of the showtime that has no TTL of its own (what expires once it is over).
+    pub fn long_lived(&self) -> Vec<String> {
+        vec![
+            self.sold(),
+            self.sold_loaded(),
+            self.version(),
+            self.expiry(),
+            self.line(),
+            self.line_party(),
+            self.line_seq(),
+            self.line_served(),
+            self.line_ip(),
+        ]
+    }
+
     pub fn channel(&self) -> String {
         format!("{}:events", self.base)
     }

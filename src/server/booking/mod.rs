@@ -20,6 +20,7 @@ pub mod line;
 pub mod orders;
 pub mod payment;
 pub mod purchase;
+pub mod reconciler;
 pub mod script;
 pub mod showtimes;
 pub mod sweeper;

@@ -1,30 +1,39 @@
-//! Checkout: turning a hold into tickets, so that a seat can never be sold twice.
+//! Checkout: turning a hold into tickets, so that a seat is never sold twice and a card is
+//! never charged without a ticket, whatever crashes when.
 //!
-//! A request is first parsed into a [`Purchase`] (every field validated) and checked against
-//! its idempotency key (see [`idempotency`](super::idempotency): a key seen before returns its
-//! order; a key in flight makes a concurrent retry wait). Then four steps, in this order:
+//! A request is first parsed into a [`Purchase`] (every field validated) and takes its
+//! idempotency key's in-flight lock (see [`idempotency`](super::idempotency)). A key that
+//! already has an order is finished, not repeated ([`finish`]). Otherwise, in this order:
 //! 1. [`reserve`]: Redis, atomically: the buyer holds exactly these seats and none is sold;
 //!    the hold is stretched to cover the payment.
-//! 2. [`charge`]: payment through the [`PaymentGateway`](super::payment::PaymentGateway).
-//!    A decline leaves the hold in place.
-//! 3. [`record`]: Postgres, one transaction: the order and its tickets. `UNIQUE (showtime_id,
-//!    seat_id)` is the final fence: if Redis was wrong (lost data, a hold forced past it), the
-//!    insert fails, the charge is refunded, Redis is corrected, and the buyer hears "seat
-//!    taken".
-//! 4. [`settle`]: Redis: the seats are sold, their holds dropped, every viewer told.
+//! 2. `orders::begin`: Postgres, one transaction: the order, `pending`, and its tickets. The
+//!    partial `UNIQUE (showtime_id, seat_id) WHERE active` index is the final fence: if Redis
+//!    was wrong, the buyer hears "seat taken" before any money moves.
+//! 3. [`pay`]: the gateway charges under the order's own payment key, within
+//!    `PAYMENT_TIMEOUT_MS`. A decline fails the order (its seats free in Postgres, the hold's
+//!    stretch undone). An answer that never came is settled at once with the gateway
+//!    (captured, or voided for good); if even that fails, the order stays pending and the
+//!    buyer hears "being confirmed" (the reconciler settles it).
+//! 4. `orders::mark_paid`, then [`settle`]: Redis marks the seats sold (dropping any hold on
+//!    them), then the order is `fulfilled`.
+//!
+//! Whatever dies between two steps, the order row says how far it got, and the
+//! [`reconciler`](super::reconciler) (or the buyer's retry) finishes from there: a stale
+//! pending payment is settled with the gateway; a paid order is settled in Redis.
 
 use std::sync::Arc;
 
 use super::holds::Stretch;
-use super::idempotency::{Attempt, PurchaseClaim, fingerprint};
-use super::orders::{self, InsertOutcome, NewOrder};
-use super::payment::{Charge, ChargeRequest, PaymentError};
+use super::idempotency::{PurchaseClaim, fingerprint};
+use super::orders::{self, BeginOutcome, NewOrder, OrderStatus, StoredOrder};
+use super::payment::{Charge, ChargeRequest, PaymentError, Settled};
 use super::showtimes::ShowtimeInfo;
 use crate::app::booking::{
     BuyerName, CardNumber, Email, IdempotencyKey, OrderView, PurchaseRequest, seat_selection,
 };
 use crate::app::error::AppError;
 use crate::server::AppState;
+use crate::server::faults;
 use crate::server::limits::Asker;
 
 /// A purchase request whose every field is valid.
@@ -79,50 +88,137 @@ pub async fn purchase(
     let max = state.holds.rules().max_seats as usize;
     let session = asker.session.ok_or(AppError::Internal)?;
     let purchase = Purchase::parse(session.as_str(), &request, max)?;
-    let in_flight = match state
-        .idempotency
-        .begin(&state.db, &state.showtimes, &purchase.claim)
-        .await?
-    {
-        Attempt::Done(order) => return Ok(order),
-        Attempt::Run(in_flight) => in_flight,
+    let idempotency = &state.idempotency;
+    let Some(lock) = idempotency.lock(&purchase.claim).await? else {
+        // A double click: the first attempt's order is the answer.
+        return match idempotency
+            .wait_for_other_attempt(&state.db, &purchase.claim)
+            .await?
+        {
+            Some(order) => finish(state, order).await,
+            None => Err(AppError::PurchaseInProgress),
+        };
     };
-    let result = checkout(state, asker, &purchase).await;
-    in_flight.finish().await;
+    let result = match idempotency.existing(&state.db, &purchase.claim).await {
+        Ok(None) => checkout(state, asker, &purchase).await,
+        // The lock was free, so the attempt that wrote this order is gone: settle its
+        // payment with the gateway. Nothing charged: this request is a new attempt.
+        Ok(Some(order)) if order.status == OrderStatus::Pending => {
+            match resolve_pending(state, &order).await {
+                Ok(OrderStatus::Failed) => checkout(state, asker, &purchase).await,
+                Ok(_) => match orders::find(&state.db, order.id).await {
+                    Ok(order) => finish(state, order).await,
+                    Err(error) => Err(error),
+                },
+                Err(error) => Err(error),
+            }
+        }
+        Ok(Some(order)) => finish(state, order).await,
+        Err(error) => Err(error),
+    };
+    lock.release().await;
     result
 }
 
-/// The four steps, once the purchase is known to be new and this attempt the only one.
+/// A key whose order is settled: answer with it. Replays settle the seats again (Redis may
+/// have lost the sale since).
+async fn finish(state: &AppState, order: StoredOrder) -> Result<OrderView, AppError> {
+    match order.status {
+        OrderStatus::Paid | OrderStatus::Fulfilled => {
+            if let Err(error) = settle(state, &order).await {
+                tracing::warn!(?error, order = order.id, "settling on replay failed");
+            }
+            view(state, &order.code).await
+        }
+        OrderStatus::Refunded | OrderStatus::Failed => Err(AppError::PaymentDeclined {
+            message: "this payment could not be completed and was refunded".into(),
+        }),
+        OrderStatus::Pending => Err(pending(state)),
+    }
+}
+
+/// A new attempt: the four steps.
 async fn checkout(
     state: &AppState,
     asker: Asker<'_>,
     purchase: &Purchase,
 ) -> Result<OrderView, AppError> {
     let Reserved { showtime, stretch } = reserve(state, purchase).await?;
-    let charge = match charge(state, asker, purchase, &showtime).await {
-        Ok(charge) => charge,
+    let undo = Undo {
+        state,
+        purchase,
+        showtime: showtime.id,
+        stretch,
+    };
+    let order = match begin(state, purchase, &showtime).await {
+        Ok(order) => order,
         Err(error) => {
-            // No payment, no extra time: trying cards must not keep seats.
-            if let Some(stretch) = stretch {
-                let undone = state
-                    .holds
-                    .undo_stretch(showtime.id, purchase.session(), &purchase.seats, stretch)
-                    .await;
-                if let Err(undo) = undone {
-                    tracing::warn!(?undo, "could not give a hold back its expiry");
-                }
-            }
+            undo.run().await;
             return Err(error);
         }
     };
-    let code = match record(state, purchase, &showtime, &charge).await? {
-        Recorded::Order(code) => code,
-        Recorded::Replayed(order) => return Ok(*order),
+    faults::point("purchase::before_charge");
+    let charge = match pay(state, asker, purchase, &showtime, &order).await {
+        Paid::Captured(charge) => charge,
+        Paid::Refused(error) => {
+            undo.run().await;
+            return Err(error);
+        }
+        Paid::Unknown => return Err(pending(state)),
     };
-    settle(state, purchase, &showtime).await;
-    orders::view(&state.db, &state.showtimes, &code)
-        .await?
-        .ok_or(AppError::Internal)
+    faults::point("purchase::after_charge");
+    match orders::mark_paid(&state.db, order.id, &charge.id).await? {
+        OrderStatus::Paid | OrderStatus::Fulfilled => {}
+        // The order gave up on this payment before it was captured (a reconciler voided
+        // it while this attempt was frozen): this money must go back.
+        status => {
+            refund(state, &order, &charge).await?;
+            tracing::warn!(?status, order = order.id, "a late capture was refunded");
+            return Err(AppError::PaymentDeclined {
+                message: "the payment took too long and was refunded; please try again".into(),
+            });
+        }
+    }
+    faults::point("purchase::after_paid");
+    let order = orders::find(&state.db, order.id).await?;
+    if let Err(error) = settle(state, &order).await {
+        // The order is paid and the seats are the buyer's in Postgres; Redis hears of it
+        // from the reconciler.
+        tracing::error!(
+            ?error,
+            order = order.id,
+            "paid order not settled in Redis yet"
+        );
+    }
+    view(state, &order.code).await
+}
+
+/// Gives a hold back its own expiry when no payment came of it: trying cards must not keep
+/// seats.
+struct Undo<'a> {
+    state: &'a AppState,
+    purchase: &'a Purchase,
+    showtime: i64,
+    stretch: Option<Stretch>,
+}
+
+impl Undo<'_> {
+    async fn run(self) {
+        let Some(stretch) = self.stretch else { return };
+        let undone = self
+            .state
+            .holds
+            .undo_stretch(
+                self.showtime,
+                self.purchase.session(),
+                &self.purchase.seats,
+                stretch,
+            )
+            .await;
+        if let Err(undo) = undone {
+            tracing::warn!(?undo, "could not give a hold back its expiry");
+        }
+    }
 }
 
 /// What step 1 found: the showtime, and how its hold was stretched for the payment.
@@ -146,49 +242,12 @@ async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Reserved, AppE
     Ok(Reserved { showtime, stretch })
 }
 
-/// Step 2: take the money, unless this buyer or this card has been declined too often
-/// (card testing); a decline counts against both.
-async fn charge(
-    state: &AppState,
-    asker: Asker<'_>,
-    purchase: &Purchase,
-    showtime: &ShowtimeInfo,
-) -> Result<Charge, AppError> {
-    state.limiter.check_card(asker, &purchase.card).await?;
-    let request = ChargeRequest {
-        amount_cents: showtime.total_cents(&purchase.seats),
-        card: &purchase.card,
-        idempotency_key: purchase.claim.key.as_str(),
-        description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
-    };
-    match state.payments.charge(request).await {
-        Ok(charge) => Ok(charge),
-        Err(PaymentError::Declined(message)) => {
-            state.limiter.record_decline(asker, &purchase.card).await;
-            Err(AppError::PaymentDeclined { message })
-        }
-        Err(PaymentError::Unavailable(cause)) => {
-            tracing::error!(cause, "payment processor unavailable");
-            Err(AppError::Internal)
-        }
-    }
-}
-
-enum Recorded {
-    /// The order is committed under this code.
-    Order(String),
-    /// A concurrent attempt committed the order under the same key first (this charge was
-    /// refunded): its order is the answer.
-    Replayed(Box<OrderView>),
-}
-
-/// Step 3: the order and its tickets in Postgres, or the charge refunded.
-async fn record(
+/// Step 2: the pending order and its tickets, before any money moves.
+async fn begin(
     state: &AppState,
     purchase: &Purchase,
     showtime: &ShowtimeInfo,
-    charge: &Charge,
-) -> Result<Recorded, AppError> {
+) -> Result<StoredOrder, AppError> {
     let order = NewOrder {
         showtime,
         seats: &purchase.seats,
@@ -199,51 +258,189 @@ async fn record(
         idempotency_key: purchase.claim.key.as_str(),
         request_hash: &purchase.claim.fingerprint,
     };
-    let outcome = orders::insert(&state.db, order).await;
-    if !matches!(outcome, Ok(InsertOutcome::Created { .. })) {
-        refund(state, charge).await;
-    }
-    match outcome? {
-        InsertOutcome::Created { code } => Ok(Recorded::Order(code)),
-        InsertOutcome::SeatsTaken(taken) => {
+    match orders::begin(&state.db, order).await? {
+        BeginOutcome::Created(order) => Ok(order),
+        BeginOutcome::SeatsTaken(taken) => {
             tracing::warn!(
                 ?taken,
                 "Postgres refused a sale Redis allowed; correcting Redis"
             );
-            // Those seats are sold: tell Redis, which drops the buyer's holds on them.
-            mark_sold(state, showtime.id, purchase.session(), &taken).await;
+            super::reconciler::sync_showtime(state, showtime.id).await;
             Err(AppError::SeatTaken {
                 seats: showtime.names(&taken),
             })
         }
-        InsertOutcome::DuplicateKey => state
-            .idempotency
-            .replay(&state.db, &state.showtimes, &purchase.claim)
+        // Another attempt under this key took over (our lock had expired).
+        BeginOutcome::DuplicateKey => Err(AppError::PurchaseInProgress),
+    }
+}
+
+/// How the payment of a new order came out.
+enum Paid {
+    Captured(Charge),
+    /// Nothing was charged, for good; the order has failed and this is the buyer's answer.
+    Refused(AppError),
+    /// Nobody knows yet; the order stays pending.
+    Unknown,
+}
+
+/// Step 3: take the money, unless this buyer or this card has been declined too often (card
+/// testing); a decline counts against both.
+async fn pay(
+    state: &AppState,
+    asker: Asker<'_>,
+    purchase: &Purchase,
+    showtime: &ShowtimeInfo,
+    order: &StoredOrder,
+) -> Paid {
+    if let Err(error) = state.limiter.check_card(asker, &purchase.card).await {
+        return fail(state, order, "refused before charging", error).await;
+    }
+    let request = ChargeRequest {
+        amount_cents: i64::from(order.total_cents),
+        card: &purchase.card,
+        idempotency_key: &order.payment_key,
+        description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
+    };
+    let answer = tokio::time::timeout(
+        state.settings.payment_timeout,
+        state.payments.charge(request),
+    )
+    .await;
+    match answer {
+        Ok(Ok(charge)) => Paid::Captured(charge),
+        Ok(Err(PaymentError::Declined(message))) => {
+            state.limiter.record_decline(asker, &purchase.card).await;
+            let reason = format!("declined: {message}");
+            fail(state, order, &reason, AppError::PaymentDeclined { message }).await
+        }
+        Ok(Err(PaymentError::Unavailable(cause))) => {
+            tracing::error!(cause, order = order.id, "payment processor failed");
+            settle_unknown(state, order).await
+        }
+        Err(_) => {
+            tracing::error!(order = order.id, "payment processor did not answer in time");
+            settle_unknown(state, order).await
+        }
+    }
+}
+
+/// The charge's answer was lost: ask the gateway to settle the key now.
+async fn settle_unknown(state: &AppState, order: &StoredOrder) -> Paid {
+    match void_or_find(state, order).await {
+        Ok(Settled::Captured(charge)) => Paid::Captured(charge),
+        Ok(Settled::Voided) => {
+            let refusal = AppError::PaymentDeclined {
+                message: "the payment processor did not answer; nothing was charged".into(),
+            };
+            fail(
+                state,
+                order,
+                "no answer from the processor; voided",
+                refusal,
+            )
+            .await
+        }
+        Err(error) => {
+            tracing::error!(%error, order = order.id, "payment outcome unknown; left pending");
+            Paid::Unknown
+        }
+    }
+}
+
+async fn fail(state: &AppState, order: &StoredOrder, reason: &str, answer: AppError) -> Paid {
+    match orders::mark_failed(&state.db, order.id, reason).await {
+        Ok(_) => Paid::Refused(answer),
+        Err(error) => {
+            tracing::error!(
+                ?error,
+                order = order.id,
+                "could not record a failed payment"
+            );
+            Paid::Unknown
+        }
+    }
+}
+
+async fn void_or_find(state: &AppState, order: &StoredOrder) -> Result<Settled, PaymentError> {
+    tokio::time::timeout(
+        state.settings.payment_timeout,
+        state.payments.void_or_find(&order.payment_key),
+    )
+    .await
+    .map_err(|_| PaymentError::Unavailable("no answer in time".into()))?
+}
+
+/// Settles a pending order whose purchase is gone: its charge if the gateway captured one
+/// (then settles the seats), else a failed order. Returns the order's status afterwards.
+pub async fn resolve_pending(
+    state: &AppState,
+    order: &StoredOrder,
+) -> Result<OrderStatus, AppError> {
+    let settled = void_or_find(state, order).await.map_err(|error| {
+        tracing::warn!(%error, order = order.id, "cannot settle a pending payment yet");
+        pending(state)
+    })?;
+    let status = match settled {
+        Settled::Captured(charge) => {
+            let status = orders::mark_paid(&state.db, order.id, &charge.id).await?;
+            if matches!(status, OrderStatus::Failed) {
+                refund(state, order, &charge).await?;
+                return Ok(OrderStatus::Refunded);
+            }
+            status
+        }
+        Settled::Voided => {
+            orders::mark_failed(
+                &state.db,
+                order.id,
+                "purchase lost; voided by the reconciler",
+            )
             .await?
-            .map(|order| Recorded::Replayed(Box::new(order)))
-            .ok_or(AppError::PurchaseInProgress),
+        }
+    };
+    faults::point("reconcile::after_resolve");
+    if matches!(status, OrderStatus::Paid | OrderStatus::Fulfilled) {
+        settle(state, &orders::find(&state.db, order.id).await?).await?;
     }
+    Ok(status)
 }
 
-/// Step 4: the order is committed, so the seats are sold whatever happens now; tell Redis.
-async fn settle(state: &AppState, purchase: &Purchase, showtime: &ShowtimeInfo) {
-    mark_sold(state, showtime.id, purchase.session(), &purchase.seats).await;
-}
-
-/// Marks seats sold in Redis; if Redis cannot be told now, makes it rebuild the sold seats
-/// from Postgres before the next hold.
-async fn mark_sold(state: &AppState, showtime: i64, session: &str, seats: &[i64]) {
-    if let Err(error) = state.holds.mark_sold(showtime, session, seats).await {
-        tracing::error!(
-            ?error,
-            "seats sold in Postgres but not in Redis; forcing a rebuild"
-        );
-        let _ = state.holds.invalidate_sold(showtime).await;
+/// Step 4: the order is paid, so the seats are sold whatever happens now: Redis marks them
+/// sold (dropping any hold on them), then the order is fulfilled. Idempotent.
+pub async fn settle(state: &AppState, order: &StoredOrder) -> Result<(), AppError> {
+    let seats = orders::seats_of(&state.db, order.id).await?;
+    state
+        .holds
+        .mark_sold(&state.db, order.showtime_id, &seats)
+        .await?;
+    faults::point("purchase::after_settle");
+    if order.status == OrderStatus::Paid {
+        orders::mark_fulfilled(&state.db, order.id).await?;
     }
+    Ok(())
 }
 
-async fn refund(state: &AppState, charge: &Charge) {
+/// Gives a charge back and records it; a refund that fails is retried by the buyer's next
+/// request or an operator, and logged loudly.
+async fn refund(state: &AppState, order: &StoredOrder, charge: &Charge) -> Result<(), AppError> {
     if let Err(error) = state.payments.refund(charge).await {
         tracing::error!(charge = charge.id, %error, "REFUND FAILED: needs manual attention");
+        return Err(AppError::Internal);
     }
+    orders::mark_refunded(&state.db, order.id, &charge.id).await?;
+    Ok(())
+}
+
+/// The answer while a payment's outcome is unknown: ask again once it must be settled.
+fn pending(state: &AppState) -> AppError {
+    AppError::PaymentPending {
+        retry_after_ms: u64::try_from(state.settings.payment_stale.as_millis()).unwrap_or(u64::MAX),
+    }
+}
+
+async fn view(state: &AppState, code: &str) -> Result<OrderView, AppError> {
+    orders::view(&state.db, &state.showtimes, code)
+        .await?
+        .ok_or(AppError::Internal)
 }

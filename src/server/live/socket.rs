@@ -191,10 +191,11 @@ impl Viewer {
             return self.on_line(event).await;
         };
         match event {
+            // Redis' state was rebuilt (a flush, a restart): no delta says what changed, and
+            // whatever version the client has may be from before; always start over.
+            SeatEvent::Rebuilt { .. } => self.resync().await,
             // Already in what the client has.
             _ if version <= self.version => Ok(()),
-            // Sold seats reloaded from Postgres: no delta says which.
-            SeatEvent::Rebuilt { .. } => self.resync().await,
             _ if version == self.version + 1 => self.on_change(event, version).await,
             // A gap (an event lost in Redis pub/sub): the only safe answer is the whole
             // picture again.

@@ -269,35 +269,66 @@ impl Contract for Unstretch<'_> {
     }
 }
 
-/// `sold.lua`: the seats are sold (their order is committed); drop their holds.
-pub struct MarkSold<'a>(pub SessionSeats<'a>);
+/// `sold.lua`: the seats are sold (their order is paid); drop every hold on them.
+pub struct MarkSold<'a> {
+    pub keys: &'a ShowtimeKeys,
+    pub seats: &'a [i64],
+    /// Every session that held one of the seats when the caller looked (the buyer's, and any
+    /// other that lingered).
+    pub holders: &'a [String],
+}
 
-/// The version of the change (the same shape answers `load_sold.lua`).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum MarkSoldReply {
+    /// `changed` seats were newly sold or lost a hold (0: it was all done already).
+    Ok {
+        version: u64,
+        changed: u32,
+    },
+    /// A seat is held by a session the caller did not name: look again.
+    Stale,
+    NeedsSold,
+}
+needs_sold_reply!(MarkSoldReply);
+
+impl Contract for MarkSold<'_> {
+    type Reply = MarkSoldReply;
+
+    lua_script!("sold", include_str!("lua/sold.lua"));
+
+    fn call(&self) -> ScriptCall {
+        let keys = self.keys;
+        ScriptCall::new()
+            .key("sold", keys.sold())
+            .key("sold_loaded", keys.sold_loaded())
+            .key("version", keys.version())
+            .key("expiry", keys.expiry())
+            .keys("seat", seat_keys(keys, self.seats))
+            .keys("holder", self.holders.iter().map(|s| keys.holder(s)))
+            .keys(
+                "holder_seats",
+                self.holders.iter().map(|s| keys.holder_seats(s)),
+            )
+            .arg("channel", keys.channel())
+            .arg("seats", self.seats)
+            .arg("holders", self.holders)
+    }
+}
+
+/// The version of a change.
 #[derive(Debug, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum VersionReply {
     Ok { version: u64 },
 }
 
-impl Contract for MarkSold<'_> {
-    type Reply = VersionReply;
-
-    lua_script!("sold", include_str!("lua/sold.lua"));
-
-    fn call(&self) -> ScriptCall {
-        let keys = self.0.keys;
-        self.0
-            .call()
-            .key("sold", keys.sold())
-            .key("version", keys.version())
-            .key("expiry", keys.expiry())
-    }
-}
-
 /// `load_sold.lua`: refill the sold-seat cache with what Postgres says is sold.
 pub struct LoadSold<'a> {
     pub keys: &'a ShowtimeKeys,
     pub sold: &'a [i64],
+    /// The lowest version the rebuilt state may have: the showtime's new epoch × 2^32.
+    pub base: u64,
 }
 
 impl Contract for LoadSold<'_> {
@@ -313,6 +344,7 @@ impl Contract for LoadSold<'_> {
             .key("version", keys.version())
             .arg("channel", keys.channel())
             .arg("seats", self.sold)
+            .arg("base", self.base)
     }
 }
 
@@ -392,5 +424,30 @@ impl Contract for Snapshot<'_> {
             .key("version", keys.version())
             .key("line", keys.line())
             .key("line_party", keys.line_party())
+    }
+}
+
+/// `retire.lua`: a finished showtime's long-lived keys expire.
+pub struct Retire<'a> {
+    pub keys: &'a ShowtimeKeys,
+    /// When (ms since the epoch).
+    pub at: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RetireReply {
+    Ok,
+}
+
+impl Contract for Retire<'_> {
+    type Reply = RetireReply;
+
+    lua_script!("retire", include_str!("lua/retire.lua"));
+
+    fn call(&self) -> ScriptCall {
+        ScriptCall::new()
+            .keys("keys", self.keys.long_lived())
+            .arg("at", self.at)
     }
 }

@@ -1,10 +1,11 @@
 //! The Redis side of a purchase: before the payment, after the order, and the repair.
 
 use redis::AsyncCommands;
+use sqlx::PgPool;
 
 use super::HoldEngine;
 use super::contracts::{
-    Checkout, CheckoutReply, MarkSold, SessionSeats, Unstretch, UnstretchReply, VersionReply,
+    Checkout, CheckoutReply, MarkSold, MarkSoldReply, SessionSeats, Unstretch, UnstretchReply,
 };
 use crate::app::error::AppError;
 use crate::server::booking::script;
@@ -79,19 +80,40 @@ impl HoldEngine {
         Ok(())
     }
 
-    /// The last step of a purchase (and the repair after the Postgres fence fired): the
-    /// seats are sold; drop their holds and tell everyone. Returns the new version.
-    #[tracing::instrument(skip(self, session), fields(session = %log_tag(session)))]
+    /// The last step of a purchase, and the reconciler's repair: the seats are sold; drop
+    /// every hold on them (whoever's) and tell everyone. Idempotent.
+    #[tracing::instrument(skip(self, db))]
     pub async fn mark_sold(
         &self,
+        db: &PgPool,
         showtime: i64,
-        session: &str,
         seats: &[i64],
-    ) -> Result<u64, AppError> {
+    ) -> Result<(), AppError> {
         let keys = self.keys(showtime);
-        let sold = MarkSold(SessionSeats::new(&keys, session, seats));
-        let VersionReply::Ok { version } = script::run(&mut self.redis(), &sold).await?;
-        Ok(version)
+        for _ in 0..5 {
+            // Who holds the seats now; the script refuses if that changes before it runs.
+            let seat_keys: Vec<String> = seats.iter().map(|&seat| keys.seat(seat)).collect();
+            let current: Vec<Option<String>> = if seat_keys.is_empty() {
+                Vec::new()
+            } else {
+                self.redis().mget(&seat_keys).await?
+            };
+            let mut holders: Vec<String> = current.into_iter().flatten().collect();
+            holders.sort_unstable();
+            holders.dedup();
+            let sold = MarkSold {
+                keys: &keys,
+                seats,
+                holders: &holders,
+            };
+            match self.run_with_sold(db, showtime, &sold).await? {
+                MarkSoldReply::Ok { .. } => return Ok(()),
+                MarkSoldReply::Stale => continue,
+                MarkSoldReply::NeedsSold => return Err(AppError::Internal),
+            }
+        }
+        tracing::error!("seats kept changing hands while being marked sold");
+        Err(AppError::Internal)
     }
 
     /// Forgets that the sold set is complete, so the next hold rebuilds it from Postgres.
