@@ -94,12 +94,28 @@ if [ -z "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = 'marquee'")"
 fi
 
 # --- Redis -----------------------------------------------------------------------------------
-if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
-  step "starting Redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
-    --logfile /tmp/marquee-redis.log
-  for _ in $(seq 1 40); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.25; done
-  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not start" >&2; exit 1; }
+# With the append-only file, fsynced every second: what people care about that lives only in
+# Redis (places in the waiting line, offers, hold extensions) survives a restart of Redis; a
+# crash of the machine loses at most the last second or two of it (see the README).
+REDIS_DIR=/var/lib/marquee/redis
+redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; }
+start_redis() {
+  mkdir -p "$REDIS_DIR"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --dir "$REDIS_DIR" --save '' \
+    --appendonly yes --appendfsync everysec --logfile /tmp/marquee-redis.log
+  for _ in $(seq 1 40); do redis_up && break; sleep 0.25; done
+  redis_up || { echo "Redis did not start" >&2; exit 1; }
+}
+if ! redis_up; then
+  step "starting Redis (append-only file in $REDIS_DIR)"
+  start_redis
+elif [ "$(redis-cli -h 127.0.0.1 -p 6379 config get appendonly | tail -1)" != "yes" ]; then
+  # Started before setup did it this way: Redis cannot move a running server's data
+  # directory, so it is restarted.
+  step "restarting Redis with its append-only file in $REDIS_DIR"
+  redis-cli -h 127.0.0.1 -p 6379 shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do redis_up || break; sleep 0.25; done
+  start_redis
 fi
 
 # Migrations and the demo catalog are applied by the server itself when it starts (and by
