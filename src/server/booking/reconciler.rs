@@ -29,7 +29,10 @@ const KEEP_AFTER_END: Duration = Duration::from_secs(3600);
 
 pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(state.settings.reconcile_interval);
+        // The first pass after one interval: a starting instance has nothing to repair
+        // that cannot wait that long, and its first requests get Redis to itself.
+        let every = state.settings.reconcile_interval;
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
