@@ -112,6 +112,48 @@ impl AppError {
         }
     }
 
+    /// Whether this answer to a purchase is definitive, so the browser may drop the purchase's
+    /// idempotency key: an order was made (that is `Ok`, not an error) or the purchase was
+    /// refused in a way that proves nothing was bought under that key. On any other answer
+    /// the card may have been charged, or may still be, so a retry must send the same key to
+    /// learn the outcome instead of starting a second purchase.
+    ///
+    /// No `_` arm: a new variant must be classified here.
+    pub fn settles_purchase(&self) -> bool {
+        match self {
+            // Refused before or without a charge that stands (a seat sold under us is
+            // refunded), or the key itself was refused: nothing was bought under it.
+            Self::PaymentDeclined { .. }
+            | Self::SeatTaken { .. }
+            | Self::HoldExpired { .. }
+            | Self::NotYourHold { .. }
+            | Self::IdempotencyMismatch
+            | Self::ShowtimeStarted
+            | Self::BadInput { .. }
+            | Self::NotFound { .. }
+            | Self::TooManySeats { .. }
+            | Self::ClientLimit { .. }
+            | Self::Forbidden
+            | Self::TooLarge { .. } => true,
+            // The outcome is unknown (the request may not have arrived, or failed after the
+            // charge) or not reached yet: keep the key and ask again with it.
+            Self::Transport { .. }
+            | Self::Internal
+            | Self::PurchaseInProgress
+            | Self::PaymentPending { .. }
+            | Self::RateLimited { .. } => false,
+            // Answers of the hold and line endpoints, which a purchase never gives. Keeping
+            // a key costs nothing (a key without an order buys normally), so when in doubt,
+            // keep it.
+            Self::ExtendLimit { .. }
+            | Self::InLine
+            | Self::AlreadyInLine { .. }
+            | Self::HoldingSeats
+            | Self::SeatsAvailable { .. }
+            | Self::LineFull { .. } => false,
+        }
+    }
+
     /// The HTTP status this error is answered with.
     pub fn status_code(&self) -> u16 {
         match self {
@@ -193,6 +235,55 @@ fn without_input(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_definitive_answers_settle_a_purchase() {
+        let seats = || vec!["C7".to_string()];
+        let settled = [
+            AppError::PaymentDeclined {
+                message: "declined".into(),
+            },
+            AppError::SeatTaken { seats: seats() },
+            AppError::HoldExpired { seats: seats() },
+            AppError::NotYourHold { seats: seats() },
+            AppError::IdempotencyMismatch,
+            AppError::ShowtimeStarted,
+            AppError::bad_input("bad"),
+            AppError::not_found("showtime 1"),
+            AppError::TooManySeats { max: 10 },
+            AppError::ClientLimit { max: 24 },
+            AppError::Forbidden,
+            AppError::TooLarge { max_bytes: 16384 },
+        ];
+        let open = [
+            AppError::Transport {
+                message: "offline".into(),
+            },
+            AppError::Internal,
+            AppError::PurchaseInProgress,
+            AppError::PaymentPending {
+                retry_after_ms: 1000,
+            },
+            AppError::RateLimited {
+                retry_after_ms: 1000,
+            },
+            AppError::ExtendLimit { max: 2 },
+            AppError::InLine,
+            AppError::AlreadyInLine { position: 1 },
+            AppError::HoldingSeats,
+            AppError::SeatsAvailable { available: 2 },
+            AppError::LineFull { max: 500 },
+        ];
+        for error in &settled {
+            assert!(error.settles_purchase(), "{error:?} should settle");
+        }
+        for error in &open {
+            assert!(!error.settles_purchase(), "{error:?} should keep the key");
+        }
+        // Every variant is listed above once (the match in `settles_purchase` has no `_`
+        // arm; this count catches a variant added there but not here).
+        assert_eq!(settled.len() + open.len(), 23);
+    }
 
     #[test]
     fn decoder_messages_lose_the_values_they_quote() {

@@ -1,5 +1,6 @@
-//! The two things the browser and the server do differently: reading the clock and making
-//! random keys. Everything else in `app` is the same code on both sides.
+//! The things the browser and the server do differently: reading the clock, making random
+//! keys and the tab's session storage. Everything else in `app` is the same code on both
+//! sides.
 
 /// Milliseconds since the Unix epoch.
 #[cfg(feature = "hydrate")]
@@ -37,3 +38,47 @@ pub fn random_key() -> String {
 pub fn random_key() -> String {
     format!("server-{}", now_ms() as u64)
 }
+
+/// The value stored under `name` in this tab's `sessionStorage`, if any. Storage that is
+/// missing or refused (disabled, some private modes) reads as empty: callers fall back to
+/// what they keep in memory.
+#[cfg(feature = "hydrate")]
+pub fn session_get(name: &str) -> Option<String> {
+    session_storage()?.get_item(name).ok().flatten()
+}
+
+/// Stores `value` under `name` in this tab's `sessionStorage`; does nothing if storage is
+/// unavailable or full (see [`session_get`]).
+#[cfg(feature = "hydrate")]
+pub fn session_set(name: &str, value: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(name, value);
+    }
+}
+
+/// Removes `name` from this tab's `sessionStorage`, if storage is available.
+#[cfg(feature = "hydrate")]
+pub fn session_remove(name: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(name);
+    }
+}
+
+/// `window.sessionStorage`: per tab, survives reloads, gone when the tab closes. Reading the
+/// property itself throws when storage is disabled, hence the `ok()`.
+#[cfg(feature = "hydrate")]
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The server renders pages for no tab in particular: nothing is stored.
+#[cfg(not(feature = "hydrate"))]
+pub fn session_get(_name: &str) -> Option<String> {
+    None
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn session_set(_name: &str, _value: &str) {}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn session_remove(_name: &str) {}

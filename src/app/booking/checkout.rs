@@ -1,19 +1,20 @@
-//! The checkout form: buyer details and card, for exactly the seats of the hold.
+//! The checkout form: buyer details and card, for exactly the seats of the hold (or of a
+//! purchase attempt still awaiting its answer, see [`BookingState::checkout_seats`]).
 
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::use_navigate;
 
 use super::api::purchase;
+use super::attempt::PurchaseAttempt;
 use super::input::{BuyerName, CardNumber, Email};
 use super::model::PurchaseRequest;
-use super::state::BookingState;
+use super::state::{BookingState, Notice};
 use crate::app::error::AppError;
 use crate::app::money::format_cents;
-use crate::app::platform::random_key;
 
-/// The form's state: the fields, the last error, whether a payment is running, and the
-/// purchase key of the current attempt.
+/// The form's state: the fields, the last error and whether a payment is running. The
+/// purchase key lives in the booking state (`attempt`), which outlives the form.
 #[derive(Clone, Copy)]
 struct Form {
     name: RwSignal<String>,
@@ -21,9 +22,6 @@ struct Form {
     card: RwSignal<String>,
     error: RwSignal<Option<String>>,
     pending: RwSignal<bool>,
-    /// One key per purchase attempt, kept across a retry after a network failure so that a
-    /// payment that went through is not taken twice.
-    attempt_key: RwSignal<Option<String>>,
 }
 
 impl Form {
@@ -34,12 +32,13 @@ impl Form {
             card: RwSignal::new(String::new()),
             error: RwSignal::new(None),
             pending: RwSignal::new(false),
-            attempt_key: RwSignal::new(None),
         }
     }
 
-    /// The purchase of the hold's seats, if every field is valid (else the first problem is
-    /// shown).
+    /// The purchase of the checkout's seats, if every field is valid (else the first problem
+    /// is shown). Its key is the one of the attempt awaiting an answer for exactly these
+    /// seats, if there is one, else a fresh one; either way it is kept until a definitive
+    /// answer.
     fn request(&self, booking: BookingState) -> Option<PurchaseRequest> {
         let checks = (
             BuyerName::parse(&self.name.get_untracked()),
@@ -54,29 +53,51 @@ impl Form {
                 return None;
             }
         };
-        let key = self.attempt_key.get_untracked().unwrap_or_else(random_key);
-        self.attempt_key.set(Some(key.clone()));
+        let seats = untrack(|| booking.checkout_seats());
+        let attempt = PurchaseAttempt::for_seats(
+            booking.showtime_id,
+            &seats,
+            booking.attempt.get_untracked(),
+        );
+        booking.attempt.set(Some(attempt.clone()));
         Some(PurchaseRequest {
             showtime_id: booking.showtime_id,
-            seat_ids: booking.mine.get_untracked().into_iter().collect(),
+            seat_ids: attempt.seats,
             name: name.as_str().to_string(),
             email: email.as_str().to_string(),
             card_number: card.digits().to_string(),
-            idempotency_key: key,
+            idempotency_key: attempt.key,
         })
     }
 
-    fn failed(&self, failure: AppError, booking: BookingState) {
+    fn failed(&self, failure: AppError, key: &str, booking: BookingState) {
         self.pending.set(false);
-        // Only a request that may not have arrived keeps its key for the retry.
-        if !matches!(failure, AppError::Transport { .. }) {
-            self.attempt_key.set(None);
+        let message = capitalise(&failure.to_string());
+        if failure.settles_purchase() {
+            settle(booking, key);
+            // Without a hold the form closes with the attempt: say why beside the map.
+            // (`try_`: the page may be gone by the time the answer comes.)
+            if booking.mine.try_with_untracked(|mine| mine.is_empty()) == Some(true) {
+                booking.notice.set(Some(Notice::Error(message.clone())));
+            }
         }
         if let AppError::HoldExpired { .. } = failure {
             booking.expire();
         }
-        self.error.set(Some(capitalise(&failure.to_string())));
+        self.error.set(Some(message));
     }
+}
+
+/// The answer to the attempt with `key` is definitive: the next purchase gets a new key.
+fn settle(booking: BookingState, key: &str) {
+    PurchaseAttempt::settle(booking.showtime_id, key);
+    booking.attempt.maybe_update(|attempt| {
+        let answered = attempt.as_ref().is_some_and(|a| a.key == key);
+        if answered {
+            *attempt = None;
+        }
+        answered
+    });
 }
 
 // Long only by its markup: the fields are one form, and splitting them into components would
@@ -90,9 +111,12 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
         card,
         error,
         pending,
-        ..
     } = form;
     let navigate = use_navigate();
+    let total = move || booking.total_of(&booking.checkout_seats());
+    // Checkout without a hold is for an attempt whose seats are sold, perhaps to this person
+    // (see `BookingState::checkout_seats`): say why the form is still here.
+    let unanswered = move || !pending.get() && booking.mine.with(|mine| mine.is_empty());
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -105,15 +129,17 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
         error.set(None);
         pending.set(true);
         let navigate = navigate.clone();
+        let key = request.idempotency_key.clone();
         leptos::task::spawn_local(async move {
             match purchase(request).await {
                 Ok(order) => {
+                    settle(booking, &key);
                     navigate(
                         &format!("/orders/{}", order.code),
                         NavigateOptions::default(),
                     );
                 }
-                Err(failure) => form.failed(failure, booking),
+                Err(failure) => form.failed(failure, &key, booking),
             }
         });
     };
@@ -145,6 +171,12 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
                     bind:value=card
                 />
             </label>
+            <Show when=unanswered>
+                <p class="hint" data-testid="checkout-unanswered">
+                    "Your last payment for these seats got no clear answer. Pay again with the "
+                    "same details to complete it: you will not be charged twice."
+                </p>
+            </Show>
             <p class="hint">
                 "Test payments: any valid card number works, e.g. 4242 4242 4242 4242; "
                 "4000 0000 0000 0002 is always declined."
@@ -165,7 +197,7 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
                     if pending.get() {
                         "Paying…".to_string()
                     } else {
-                        format!("Pay {}", format_cents(booking.total()))
+                        format!("Pay {}", format_cents(total()))
                     }
                 }}
             </button>

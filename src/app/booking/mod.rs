@@ -2,6 +2,7 @@
 //! waiting line, and the shared booking types and server functions.
 
 mod api;
+mod attempt;
 mod checkout;
 mod hold_timer;
 mod input;

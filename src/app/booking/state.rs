@@ -1,7 +1,7 @@
 //! The booking state of one showtime page, shared by the seat map, the timer, the summary
 //! and the checkout form: every seat's state, this person's hold and its countdown, the
-//! waiting line, and the seats' prices (the one place a seat's price and the hold's total
-//! are worked out).
+//! waiting line, the purchase attempt awaiting an answer, and the seats' prices (the one
+//! place a seat's price and the hold's total are worked out).
 //!
 //! Each seat has its own signal, so a change to one seat re-renders that seat's button only.
 
@@ -10,6 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use leptos::prelude::*;
 
 use super::api::{hold_seats, release_seats};
+use super::attempt::PurchaseAttempt;
 use super::live::SeatChange;
 use super::model::{HoldStatus, LinePlace, SeatMapState, SeatState};
 use crate::app::catalog::ShowtimeDetail;
@@ -38,6 +39,8 @@ pub struct BookingState {
     pub line: RwSignal<Option<LinePlace>>,
     /// Their hold is seats the waiting line offered them.
     pub offer: RwSignal<bool>,
+    /// The purchase sent without a definitive answer yet, whose key a retry must reuse.
+    pub attempt: RwSignal<Option<PurchaseAttempt>>,
     /// The largest party that may wait in line: the most seats one person may hold, or the
     /// auditorium's size if that is smaller.
     pub max_party: u32,
@@ -75,6 +78,7 @@ impl BookingState {
             notice: RwSignal::new(None),
             line: RwSignal::new(None),
             offer: RwSignal::new(false),
+            attempt: RwSignal::new(None),
             max_party: state
                 .max_seats
                 .min(u32::try_from(names.len()).unwrap_or(u32::MAX)),
@@ -152,6 +156,42 @@ impl BookingState {
     pub fn total(&self) -> i64 {
         self.mine
             .with(|mine| mine.iter().filter_map(|&id| self.price(id)).sum())
+    }
+
+    /// What these seats cost, in cents.
+    pub fn total_of(&self, seats: &[i64]) -> i64 {
+        seats.iter().filter_map(|&id| self.price(id)).sum()
+    }
+
+    /// The seats checkout is for (tracked; sorted; empty: no checkout). The hold; or, without
+    /// one, the seats of the purchase attempt awaiting an answer if they are all sold now:
+    /// they may have been sold to this person (an answer lost after the card was charged),
+    /// and only a retry with the attempt's key can tell, so checkout stays open for it. If
+    /// any of them is not sold, that attempt bought nothing.
+    pub fn checkout_seats(&self) -> Vec<i64> {
+        let mine: Vec<i64> = self.mine.with(|mine| mine.iter().copied().collect());
+        if !mine.is_empty() {
+            return mine;
+        }
+        let sold = |id: &i64| {
+            self.seats.with_value(|seats| {
+                seats
+                    .get(id)
+                    .is_some_and(|seat| seat.get() == SeatState::Sold)
+            })
+        };
+        self.attempt.with(|attempt| match attempt {
+            Some(attempt) if attempt.seats.iter().all(sold) => attempt.seats.clone(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// Picks up the purchase attempt this tab stored before a reload. In an effect: effects
+    /// run in the browser only, after hydration, so the server's HTML (which knows nothing of
+    /// the tab's storage) hydrates unchanged.
+    pub fn restore_attempt(&self) {
+        let (attempt, showtime_id) = (self.attempt, self.showtime_id);
+        Effect::new(move |_| attempt.set(PurchaseAttempt::load(showtime_id)));
     }
 
     fn set_state(&self, id: i64, value: SeatState) {

@@ -50,7 +50,8 @@ pub fn ShowtimePage() -> impl IntoView {
 #[component]
 fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
     let booking = BookingState::new(&seats, &detail);
-    let holding = move || booking.mine.with(|m| !m.is_empty());
+    booking.restore_attempt();
+    let checking_out = move || !booking.checkout_seats().is_empty();
     // Every change anyone makes to this showtime's seats, as it happens.
     let live = connect_live(booking);
     let seat_count = detail.layout.seats.len();
@@ -112,7 +113,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
                     <LinePanel booking />
                     <HoldTimer booking />
                     <SelectionSummary detail=detail.clone() booking />
-                    <Show when=holding>
+                    <Show when=checking_out>
                         <CheckoutForm booking />
                     </Show>
                 </aside>
