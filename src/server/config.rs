@@ -23,6 +23,9 @@ pub struct Settings {
     pub database_max_connections: u32,
     /// `REDIS_URL`: the Redis server for short-lived shared state.
     pub redis_url: String,
+    /// `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (comma-separated `redis://` URLs);
+    /// when set, Redis Cluster is used (sharded live channels) and `REDIS_URL` is not.
+    pub redis_cluster_nodes: Vec<String>,
     /// `DEMO_CATALOG`: load the demo theater into an empty database and keep its schedule
     /// filled for the coming week.
     pub demo_catalog: bool,
@@ -114,6 +117,7 @@ impl Settings {
             database_url: parse("DATABASE_URL", Self::DEFAULT_DATABASE_URL)?,
             database_max_connections: parsed(&lookup, "DATABASE_MAX_CONNECTIONS", "10")?,
             redis_url: parse("REDIS_URL", Self::DEFAULT_REDIS_URL)?,
+            redis_cluster_nodes: cluster_nodes(&lookup)?,
             demo_catalog: parsed_bool(&lookup, "DEMO_CATALOG", true)?,
             redis_prefix: prefix(&lookup)?,
             hold_ttl: Duration::from_secs(positive(&lookup, "HOLD_TTL_SECS", "300")?),
@@ -233,6 +237,24 @@ fn secs(
     default: &str,
 ) -> Result<Duration, ConfigError> {
     positive(lookup, name, default).map(Duration::from_secs)
+}
+
+fn cluster_nodes(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let raw = lookup("REDIS_CLUSTER_NODES").unwrap_or_default();
+    let nodes: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if nodes.iter().all(|node| node.starts_with("redis://")) {
+        Ok(nodes)
+    } else {
+        Err(ConfigError {
+            name: "REDIS_CLUSTER_NODES",
+            value: raw,
+        })
+    }
 }
 
 fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {

@@ -6,14 +6,12 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -21,7 +19,8 @@ use tower_http::trace::TraceLayer;
 use super::booking::payment::TestGateway;
 use super::booking::{reconciler, sweeper};
 use super::{
-    AppState, Settings, body, catalog, client, db, headers, health, live, serve, session, telemetry,
+    AppState, Settings, body, catalog, client, db, headers, health, live, redis_client, serve,
+    session, telemetry,
 };
 use crate::app::{App, shell};
 
@@ -81,7 +80,11 @@ impl Application {
         if settings.demo_catalog {
             catalog::demo::ensure(&db).await?;
         }
-        let redis = redis_connection(&settings.redis_url)?;
+        let redis = if settings.redis_cluster_nodes.is_empty() {
+            redis_client::single(&settings.redis_url)?
+        } else {
+            redis_client::cluster(&settings.redis_cluster_nodes).await?
+        };
         let gateway = TestGateway::new(db.clone(), settings.test_gateway_delay);
         let state = AppState::new(
             leptos_options(&settings),
@@ -194,17 +197,6 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .site_pkg_dir("pkg")
         .site_addr(settings.site_addr)
         .build()
-}
-
-/// Redis through a connection manager that reconnects on its own. It connects lazily so that
-/// a Redis outage at startup shows up on `/healthz` instead of preventing the start.
-fn redis_connection(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_number_of_retries(2);
-    ConnectionManager::new_lazy_with_config(client, config)
 }
 
 /// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send).

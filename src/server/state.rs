@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::server::redis_client::Redis;
 use axum::extract::FromRef;
 use leptos::prelude::{LeptosOptions, use_context};
-use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::Settings;
@@ -18,6 +18,7 @@ use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
 use super::limits::Limiter;
+use super::live::hub::{ClusterFeeds, FeedSource};
 use super::live::{LiveHub, Sockets};
 use crate::app::error::AppError;
 
@@ -26,7 +27,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
     /// A multiplexed Redis connection that reconnects by itself.
-    pub redis: ConnectionManager,
+    pub redis: Redis,
     pub settings: Arc<Settings>,
     /// Seat holds in Redis (shares the connection above).
     pub holds: HoldEngine,
@@ -50,17 +51,26 @@ impl AppState {
     pub fn new(
         leptos_options: LeptosOptions,
         db: PgPool,
-        redis: ConnectionManager,
+        redis: Redis,
         settings: Settings,
         payments: Arc<dyn PaymentGateway>,
     ) -> Result<Self, redis::RedisError> {
         // Subscriptions need connections of their own (a subscribed connection can do nothing
-        // else), so the hub keeps the client rather than the shared connection.
-        let live = LiveHub::new(
-            redis::Client::open(settings.redis_url.as_str())?,
-            settings.live_buffer,
-        );
-        let keyspace = Keyspace::new(&settings.redis_prefix);
+        // else), so the hub keeps what it needs to make them rather than the shared one.
+        let (source, keyspace) = if settings.redis_cluster_nodes.is_empty() {
+            let client = redis::Client::open(settings.redis_url.as_str())?;
+            (
+                FeedSource::Single(client),
+                Keyspace::new(&settings.redis_prefix),
+            )
+        } else {
+            let feeds = ClusterFeeds::new(&settings.redis_cluster_nodes);
+            (
+                FeedSource::Cluster(feeds),
+                Keyspace::sharded(&settings.redis_prefix),
+            )
+        };
+        let live = LiveHub::new(source, settings.live_buffer);
         let holds = HoldEngine::new(
             redis.clone(),
             keyspace.clone(),
