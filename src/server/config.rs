@@ -21,6 +21,11 @@ pub struct Settings {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`: size of the Postgres pool.
     pub database_max_connections: u32,
+    /// `DATABASE_REPLICA_URL`: a streaming replica of the database, for catalog reads (none by
+    /// default).
+    pub database_replica_url: Option<String>,
+    /// `DATABASE_REPLICA_MAX_LAG_SECS`: a replica further behind than this is not read from.
+    pub database_replica_max_lag: Duration,
     /// `REDIS_URL`: the Redis server for short-lived shared state.
     pub redis_url: String,
     /// `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (comma-separated `redis://` URLs);
@@ -116,6 +121,8 @@ impl Settings {
             site_root: parse("LEPTOS_SITE_ROOT", "target/site")?,
             database_url: parse("DATABASE_URL", Self::DEFAULT_DATABASE_URL)?,
             database_max_connections: parsed(&lookup, "DATABASE_MAX_CONNECTIONS", "10")?,
+            database_replica_url: lookup("DATABASE_REPLICA_URL").filter(|v| !v.trim().is_empty()),
+            database_replica_max_lag: secs(&lookup, "DATABASE_REPLICA_MAX_LAG_SECS", "5")?,
             redis_url: parse("REDIS_URL", Self::DEFAULT_REDIS_URL)?,
             redis_cluster_nodes: cluster_nodes(&lookup)?,
             demo_catalog: parsed_bool(&lookup, "DEMO_CATALOG", true)?,

@@ -127,6 +127,7 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
         let reconciler = reconciler::spawn(self.state.clone());
+        let replica = self.state.replica.clone().map(db::Replica::monitor);
         let transport = serve::Transport {
             header_read_timeout: self.state.settings.header_read_timeout,
             shutdown_grace: self.state.settings.shutdown_grace,
@@ -144,6 +145,9 @@ impl Application {
         .await;
         sweeper.abort();
         reconciler.abort();
+        if let Some(replica) = replica {
+            replica.abort();
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
+use super::db::Replica;
 use super::limits::Limiter;
 use super::live::hub::{ClusterFeeds, FeedSource};
 use super::live::{LiveHub, Sockets};
@@ -26,6 +27,8 @@ use crate::app::error::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
+    /// A streaming replica for catalog reads, if configured (see [`db::Replica`]).
+    pub replica: Option<Replica>,
     /// A multiplexed Redis connection that reconnects by itself.
     pub redis: Redis,
     pub settings: Arc<Settings>,
@@ -54,7 +57,7 @@ impl AppState {
         redis: Redis,
         settings: Settings,
         payments: Arc<dyn PaymentGateway>,
-    ) -> Result<Self, redis::RedisError> {
+    ) -> Result<Self, super::startup::StartupError> {
         // Subscriptions need connections of their own (a subscribed connection can do nothing
         // else), so the hub keeps what it needs to make them rather than the shared one.
         let (source, keyspace) = if settings.redis_cluster_nodes.is_empty() {
@@ -90,6 +93,7 @@ impl AppState {
         let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
         Ok(Self {
             leptos_options,
+            replica: Replica::new(&settings)?,
             db,
             redis,
             settings: Arc::new(settings),

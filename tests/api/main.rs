@@ -21,5 +21,6 @@ mod pages;
 mod purchase;
 mod race;
 mod recovery;
+mod replica;
 mod resources;
 mod scripts;

@@ -22,12 +22,16 @@ const LISTING_DAYS: i32 = 7;
 #[tracing::instrument]
 pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
     let state = AppState::current()?;
+    Ok(read(&state, |db| Box::pin(now_showing_from(db))).await?)
+}
+
+async fn now_showing_from(db: &PgPool) -> Result<Vec<MovieCard>, sqlx::Error> {
     let movies = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies ORDER BY title",
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
-    let showtimes = upcoming_showtimes(&state.db, None).await?;
+    let showtimes = upcoming_showtimes(db, None).await?;
     Ok(movies
         .into_iter()
         .map(|movie| {
@@ -41,21 +45,47 @@ pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
 #[tracing::instrument]
 pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
     let state = AppState::current()?;
-    let movie = sqlx::query_as::<_, MovieRow>(
+    read(&state, |db| Box::pin(movie_from(db, id)))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("movie {id}")))
+}
+
+async fn movie_from(db: &PgPool, id: i64) -> Result<Option<MovieCard>, sqlx::Error> {
+    let Some(movie) = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&state.db)
+    .fetch_optional(db)
     .await?
-    .ok_or_else(|| AppError::not_found(format!("movie {id}")))?;
-    let showtimes = upcoming_showtimes(&state.db, Some(id)).await?;
-    Ok(movie.into_card(showtimes.iter()))
+    else {
+        return Ok(None);
+    };
+    let showtimes = upcoming_showtimes(db, Some(id)).await?;
+    Ok(Some(movie.into_card(showtimes.iter())))
 }
 
 #[tracing::instrument]
 pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
     let state = AppState::current()?;
+    // Booking reads the same showtime from the primary (`booking::showtimes`); the page may
+    // show it from the replica.
+    let replica = state.replica.as_ref().filter(|r| r.is_fresh());
+    if let Some(replica) = replica {
+        match load_showtime(replica.pool(), id).await {
+            Ok(loaded) => return Ok(loaded.detail),
+            Err(AppError::NotFound { .. }) => {} // not replicated yet, perhaps
+            Err(error) => tracing::warn!(?error, "showtime read failed on the replica"),
+        }
+    }
     Ok(load_showtime(&state.db, id).await?.detail)
+}
+
+/// A catalog read on the replica when it is fresh, else on the primary.
+async fn read<T>(
+    state: &AppState,
+    query: impl for<'a> Fn(&'a PgPool) -> super::db::ReadFuture<'a, T>,
+) -> Result<T, sqlx::Error> {
+    super::db::read_catalog(&state.db, state.replica.as_ref(), query).await
 }
 
 /// A showtime as the catalog shows it, and when it starts.
