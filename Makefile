@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup bench wasm-size fmt
+.PHONY: run test faults setup bench wasm-size fmt
 
 ## Install what is missing, start Postgres and Redis, then build and serve the demo
 ## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
@@ -12,6 +12,15 @@ run: setup
 ## Every check and test suite; ends with "N passed, N failed".
 test:
 	@scripts/test.sh
+
+## Fault-injection soak: 1,000 seeded scenarios (kills at every failpoint, Redis flushed,
+## restarted and killed, Postgres restarted, an instance frozen), each checked for broken
+## promises; ends with a summary line. FAULT_SEEDS=417 re-runs one seed, FAULT_SEEDS=a..=b
+## others; FAULT_JOBS scenarios run side by side (default 3).
+faults: setup
+	@mkdir -p target/test-logs && set -o pipefail && FAULT_SEEDS="$${FAULT_SEEDS:-1..=1000}" \
+	  RUSTFLAGS="--cfg erase_components" cargo test --features ssr,failpoints --test faults \
+	  2>&1 | tee target/test-logs/faults.log
 
 ## Idempotent: installs tools and packages, starts services, creates the database.
 setup:
