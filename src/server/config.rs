@@ -74,6 +74,10 @@ pub struct Settings {
     /// `REQUEST_TIMEOUT_SECS`: a request not answered in this long gets a 503 (WebSocket
     /// upgrades only until the upgrade).
     pub request_timeout: Duration,
+    /// `DRAIN_SECS`: on the shutdown signal, the instance first keeps serving this long while
+    /// `/healthz` answers 503 "draining", so a load balancer's health checks take it out of
+    /// rotation before its listener closes (0 by default: stop at once, as with one instance).
+    pub drain: Duration,
     /// `SHUTDOWN_GRACE_SECS`: at shutdown, in-flight requests get at most this long.
     pub shutdown_grace: Duration,
     /// `WS_MAX_CONNECTIONS`: open live sockets on this instance.
@@ -142,6 +146,7 @@ impl Settings {
             max_seats_per_ip: positive(&lookup, "MAX_SEATS_PER_IP", "24")?,
             header_read_timeout: secs(&lookup, "HEADER_READ_TIMEOUT_SECS", "10")?,
             request_timeout: secs(&lookup, "REQUEST_TIMEOUT_SECS", "30")?,
+            drain: Duration::from_secs(parsed(&lookup, "DRAIN_SECS", "0")?),
             shutdown_grace: secs(&lookup, "SHUTDOWN_GRACE_SECS", "20")?,
             ws_max_connections: positive(&lookup, "WS_MAX_CONNECTIONS", "10000")?,
             ws_max_per_ip: positive(&lookup, "WS_MAX_PER_IP", "20")?,
@@ -332,6 +337,7 @@ mod tests {
         assert_eq!(s.line_max_length, 500);
         assert_eq!(s.header_read_timeout, Duration::from_secs(10));
         assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.drain, Duration::ZERO);
         assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);

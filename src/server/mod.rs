@@ -14,7 +14,7 @@
 //! - [`redis_client`]: the Redis handle, one server or a Redis Cluster.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`faults`]: named failpoints for fault-injection tests (feature `failpoints`).
-//! - [`health`]: `GET /healthz`.
+//! - [`health`]: `GET /healthz`, and the draining flag it reports while the instance stops.
 //! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 

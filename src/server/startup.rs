@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -121,13 +122,19 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
-    /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
-    /// sweeper, the reconciler) run as long as the server does.
+    /// Serves until `shutdown` completes, then drains for `DRAIN_SECS` (still serving, while
+    /// `/healthz` answers 503), then closes the listener and the live sockets and lets
+    /// in-flight requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the
+    /// hold sweeper, the reconciler) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
         let reconciler = reconciler::spawn(self.state.clone());
         let replica = self.state.replica.clone().map(db::Replica::monitor);
+        let (period, draining) = (self.state.settings.drain, self.state.draining.clone());
+        let shutdown = async move {
+            shutdown.await;
+            drain(period, &draining).await;
+        };
         let transport = serve::Transport {
             header_read_timeout: self.state.settings.header_read_timeout,
             shutdown_grace: self.state.settings.shutdown_grace,
@@ -149,6 +156,24 @@ impl Application {
             replica.abort();
         }
     }
+}
+
+/// The first part of a shutdown: behind a load balancer, closing the listener at once would
+/// refuse the requests it sends until its health checks notice. So the instance keeps serving
+/// for `period` while `/healthz` says "draining"; the balancer's checks take it out of
+/// rotation (`period` must be longer than their interval times their fall count), and by the
+/// time the listener closes nothing new arrives. Live sockets are closed afterwards with 1001
+/// and reconnect through the balancer to an instance that stays.
+async fn drain(period: Duration, draining: &health::Draining) {
+    if period.is_zero() {
+        return;
+    }
+    draining.start();
+    tracing::info!(
+        secs = period.as_secs(),
+        "draining: /healthz answers 503, requests are still served"
+    );
+    tokio::time::sleep(period).await;
 }
 
 /// The whole HTTP surface: pages, server functions under `/api/`, health, static files.
@@ -226,5 +251,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown signal received; closing live sockets, finishing in-flight requests");
+    tracing::info!("shutdown signal received");
 }

@@ -18,6 +18,7 @@ use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
 use super::db::Replica;
+use super::health::Draining;
 use super::limits::Limiter;
 use super::live::hub::{ClusterFeeds, FeedSource};
 use super::live::{LiveHub, Sockets};
@@ -47,6 +48,8 @@ pub struct AppState {
     pub live: LiveHub,
     /// The live sockets open on this instance (caps, shutdown).
     pub sockets: Sockets,
+    /// Set once this instance has been told to stop: `/healthz` then answers 503.
+    pub draining: Draining,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             payments,
             live,
             sockets,
+            draining: Draining::default(),
         })
     }
 
