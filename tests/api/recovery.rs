@@ -534,3 +534,138 @@ async fn a_purchase_lock_is_released_only_by_its_owner() {
     second.release().await;
     assert!(locks.lock(&claim).await.unwrap().is_some());
 }
+
+#[tokio::test]
+async fn an_offer_sold_to_the_buyer_it_was_fenced_for_puts_its_holder_back_in_line() {
+    let app = spawn_app_with(FAST_RECONCILER).await;
+    let (showtime, seats, owner) = crate::line::full_house(&app).await;
+    let (b, c) = (app.session(), app.session());
+    assert_eq!(b.join(showtime, 2).await.0, 200);
+    assert_eq!(c.join(showtime, 1).await.0, 200);
+    // The owner was paying for a seat when its hold ran out: Redis saw it free and offered
+    // it to the line, while Postgres had it in the owner's pending order.
+    assert_eq!(owner.release(showtime, &seats[..2]).await.0, 200);
+    let offered = crate::line::wait_for_offer(&b, showtime).await;
+    assert_eq!(offered.len(), 2);
+    pending_order(&app, showtime, offered[0], "LATEPAID0001", &owner.id()).await;
+    sqlx::query(
+        "UPDATE orders SET status = 'paid', charge_id = 'ch-late' WHERE code = 'LATEPAID0001'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+
+    // The payment went through, so the seat is the owner's: B's offer is taken back, B is
+    // back at the head of the line (not lost, not at the back), and the offer's other seat
+    // goes to the line, which for a single seat means C.
+    eventually("the late sale settled", || async {
+        order_status(&app.db, "LATEPAID0001").await == "fulfilled"
+    })
+    .await;
+    assert_eq!(app.redis_sold(showtime).await, [offered[0]]);
+    assert!(b.offered(showtime).await.is_empty());
+    assert_eq!(b.place(showtime).await["position"], 1);
+    assert_eq!(
+        crate::line::wait_for_offer(&c, showtime).await,
+        [offered[1]]
+    );
+    assert_eq!(
+        b.place(showtime).await["position"],
+        1,
+        "{}",
+        b.place(showtime).await
+    );
+    // B still waits for two seats side by side: the next release of two goes to B.
+    assert_eq!(owner.release(showtime, &seats[2..4]).await.0, 200);
+    assert_eq!(crate::line::wait_for_offer(&b, showtime).await.len(), 2);
+}
+
+/// Settings where a payment is stale after a second and the reconciler stays out of the way.
+const NO_RECONCILER: &[(&str, &str)] = &[
+    ("RECONCILE_INTERVAL_MS", "3600000"),
+    ("PAYMENT_TIMEOUT_MS", "300"),
+    ("PAYMENT_STALE_SECS", "1"),
+];
+
+#[tokio::test]
+async fn a_retry_takes_over_from_an_attempt_that_died_instead_of_waiting_for_its_lock() {
+    use marquee::app::booking::{BuyerName, CardNumber, Email};
+    use marquee::server::booking::idempotency::fingerprint;
+    use marquee::server::booking::keys::Keyspace;
+
+    let app = spawn_app_with(NO_RECONCILER).await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let seats = app.seats_of(showtime).await;
+    let keyspace = Keyspace::new(&app.prefix);
+    let dead_lock = |key: &str| {
+        let lock = keyspace.idempotency(key);
+        let mut redis = app.redis.clone();
+        async move {
+            // The dead attempt's lock, with most of its life left.
+            let _: () = redis::cmd("SET")
+                .arg(lock)
+                .arg("token-of-a-dead-attempt")
+                .arg("PX")
+                .arg(30_000)
+                .query_async(&mut redis)
+                .await
+                .unwrap();
+        }
+    };
+
+    // 1. It died after the charge: its order is pending, the money captured.
+    let buyer = app.session();
+    let seat = seats[0].0;
+    assert_eq!(buyer.hold(showtime, &[seat]).await.0, 200);
+    let card = CardNumber::parse(GOOD_CARD).unwrap();
+    let hash = fingerprint(
+        showtime,
+        &[seat],
+        &BuyerName::parse("Ada Lovelace").unwrap(),
+        &Email::parse("ada@example.com").unwrap(),
+        &card,
+    );
+    pending_order(&app, showtime, seat, "CRASHED00001", &buyer.id()).await;
+    sqlx::query(
+        "UPDATE orders SET idempotency_key = 'died-after-charge', request_hash = $1
+          WHERE code = 'CRASHED00001'",
+    )
+    .bind(&hash)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    TestGateway::new(app.db.clone(), Duration::ZERO)
+        .charge(ChargeRequest {
+            amount_cents: 1000,
+            card: &card,
+            idempotency_key: "order-CRASHED00001",
+            description: "test".into(),
+        })
+        .await
+        .unwrap();
+    dead_lock("died-after-charge").await;
+    let (status, order) = buyer
+        .buy(showtime, &[seat], GOOD_CARD, "died-after-charge")
+        .await;
+    assert_eq!(status, 200, "the retry settles the dead attempt: {order}");
+    assert_eq!(order["code"], "CRASHED00001");
+    assert_eq!(order_status(&app.db, "CRASHED00001").await, "fulfilled");
+
+    // 2. It died before writing an order: the retry buys, once.
+    let other = app.session();
+    let seat = seats[1].0;
+    assert_eq!(other.hold(showtime, &[seat]).await.0, 200);
+    dead_lock("died-before-order").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, order) = other
+        .buy(showtime, &[seat], GOOD_CARD, "died-before-order")
+        .await;
+    assert_eq!(status, 200, "{order}");
+    let captures: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM test_gateway_charges WHERE status = 'captured'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(captures, 2);
+    assert_eq!(app.redis_sold(showtime).await.len(), 2);
+}

@@ -9,12 +9,13 @@
 //!   first attempt instead of starting a second one.
 //! - The lock outlives the longest an attempt can take (a payment timeout to charge, one to
 //!   settle an unknown outcome, and margin); a lock that expired (its attempt died) lets the
-//!   next request take over and settle whatever the dead attempt left.
+//!   next request take over and settle whatever the dead attempt left. A retry does not wait
+//!   that long when the attempt is evidently gone (its order pending past the stale bound, or
+//!   no order a whole payment timeout after it started): it takes the lock over.
 
 use std::time::Duration;
 
 use crate::server::redis_client::Redis;
-use redis::AsyncCommands;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -101,6 +102,7 @@ pub struct Idempotency {
     keyspace: Keyspace,
     /// How long the lock lasts: longer than any attempt can run.
     lock_ttl: Duration,
+    payment_timeout: Duration,
 }
 
 impl Idempotency {
@@ -109,6 +111,7 @@ impl Idempotency {
             redis,
             keyspace,
             lock_ttl: payment_timeout * 2 + Duration::from_secs(30),
+            payment_timeout,
         }
     }
 
@@ -147,31 +150,124 @@ impl Idempotency {
         Ok(Some(stored))
     }
 
-    /// Waits while another attempt holds the lock, for its order to be paid. `None` when the
-    /// wait ended without one (the attempt failed, is still paying, or died).
+    /// Waits while another attempt holds the lock, for its order to be settled. Gives up
+    /// waiting early when that attempt is evidently gone: its order has been pending longer
+    /// than any live attempt can take (`stale`), or it made no order in a whole payment
+    /// timeout (it died before writing one). Then the caller may take the lock over.
     pub async fn wait_for_other_attempt(
         &self,
         db: &PgPool,
         claim: &PurchaseClaim,
-    ) -> Result<Option<StoredOrder>, AppError> {
+        stale: Duration,
+    ) -> Result<Waited, AppError> {
         let lock = self.keyspace.idempotency(claim.key.as_str());
+        let stale_ms = i64::try_from(stale.as_millis()).unwrap_or(i64::MAX);
+        let ttl_ms = i64::try_from(self.lock_ttl.as_millis()).unwrap_or(i64::MAX);
+        let orderless_ms = i64::try_from(self.payment_timeout.as_millis()).unwrap_or(i64::MAX);
         let deadline = tokio::time::Instant::now() + RETRY_WAIT;
-        while tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(RETRY_POLL).await;
-            if let Some(order) = self.existing(db, claim).await?
-                && matches!(
-                    order.status,
-                    orders::OrderStatus::Paid | orders::OrderStatus::Fulfilled
-                )
+        loop {
+            let order = self.existing(db, claim).await?;
+            if let Some(order) = &order
+                && !matches!(order.status, orders::OrderStatus::Pending)
             {
-                return Ok(Some(order));
+                return Ok(Waited::Settled(order.clone()));
             }
-            let in_flight: bool = self.redis.clone().exists(&lock).await?;
-            if !in_flight {
-                break;
+            let (holder, left_ms): (Option<String>, i64) = redis::pipe()
+                .get(&lock)
+                .pttl(&lock)
+                .query_async(&mut self.redis.clone())
+                .await?;
+            let Some(holder) = holder else {
+                return Ok(Waited::Free);
+            };
+            let gone = match &order {
+                Some(order) => order.idle_ms > stale_ms,
+                // The lock's age: what its TTL has lost since it was taken.
+                None => left_ms >= 0 && ttl_ms - left_ms > orderless_ms,
+            };
+            if gone {
+                return Ok(Waited::Abandoned { holder });
             }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(Waited::Running);
+            }
+            tokio::time::sleep(RETRY_POLL).await;
         }
-        Ok(None)
+    }
+
+    /// Takes the lock from an attempt [`Waited::Abandoned`] found gone, unless someone else
+    /// took it first. Should the old attempt wake up after all, its order is settled (voided
+    /// at the gateway) by the new one, and its unlock no longer matches.
+    pub async fn take_over(
+        &self,
+        claim: &PurchaseClaim,
+        holder: &str,
+    ) -> Result<Option<InFlight>, AppError> {
+        let lock = self.keyspace.idempotency(claim.key.as_str());
+        let token = crate::server::session::random_token();
+        let take = TakeOver {
+            lock: &lock,
+            holder,
+            token: &token,
+            ttl_ms: u64::try_from(self.lock_ttl.as_millis()).unwrap_or(u64::MAX),
+        };
+        Ok(match script::run(&mut self.redis.clone(), &take).await? {
+            TakeOverReply::Taken => Some(InFlight {
+                redis: self.redis.clone(),
+                lock,
+                token,
+            }),
+            TakeOverReply::NotOurs => None,
+        })
+    }
+}
+
+/// How waiting for another attempt ended.
+#[derive(Debug)]
+pub enum Waited {
+    /// Its order is settled (paid, fulfilled or refunded): that is the answer.
+    Settled(StoredOrder),
+    /// The lock is free: try again.
+    Free,
+    /// It still runs, as far as anyone can tell.
+    Running,
+    /// It is gone (see [`Idempotency::wait_for_other_attempt`]); `holder` is its lock token.
+    Abandoned { holder: String },
+}
+
+/// `take_over.lua`: replace a dead attempt's lock token with ours, if it is still theirs.
+struct TakeOver<'a> {
+    lock: &'a str,
+    holder: &'a str,
+    token: &'a str,
+    ttl_ms: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+enum TakeOverReply {
+    Taken,
+    NotOurs,
+}
+
+impl Contract for TakeOver<'_> {
+    type Reply = TakeOverReply;
+
+    lua_script!(
+        "take_over",
+        "if redis.call('GET', K.lock) == A.holder then
+           redis.call('SET', K.lock, A.token, 'PX', A.ttl)
+           return reply('taken')
+         end
+         return reply('not_ours')"
+    );
+
+    fn call(&self) -> ScriptCall {
+        ScriptCall::new()
+            .key("lock", self.lock.to_owned())
+            .arg("holder", self.holder)
+            .arg("token", self.token)
+            .arg("ttl", self.ttl_ms)
     }
 }
 

@@ -64,10 +64,14 @@ pub struct StoredOrder {
     pub payment_key: String,
     pub charge_id: Option<String>,
     pub total_cents: i32,
+    /// How long ago the order last changed state, by Postgres' clock (ms).
+    pub idle_ms: i64,
 }
 
 const STORED: &str = "SELECT id, code, showtime_id, session_id, request_hash, status, payment_key,
-                             charge_id, total_cents FROM orders";
+                             charge_id, total_cents,
+                             (extract(epoch FROM now() - updated_at) * 1000)::bigint AS idle_ms
+                        FROM orders";
 
 /// The live (not failed) order made under a client's idempotency key.
 pub async fn find_by_key(db: &PgPool, key: &str) -> Result<Option<StoredOrder>, AppError> {
@@ -154,7 +158,7 @@ pub async fn begin(db: &PgPool, order: NewOrder<'_>) -> Result<BeginOutcome, App
                              card_last4, idempotency_key, request_hash, payment_key, status)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending')
          RETURNING id, code, showtime_id, session_id, request_hash, status, payment_key,
-                   charge_id, total_cents",
+                   charge_id, total_cents, 0::bigint AS idle_ms",
     )
     .bind(&code)
     .bind(order.showtime.id)

@@ -24,7 +24,7 @@
 use std::sync::Arc;
 
 use super::holds::Stretch;
-use super::idempotency::{PurchaseClaim, fingerprint};
+use super::idempotency::{PurchaseClaim, Waited, fingerprint};
 use super::orders::{self, BeginOutcome, NewOrder, OrderStatus, StoredOrder};
 use super::payment::{Charge, ChargeRequest, PaymentError, Settled};
 use super::showtimes::ShowtimeInfo;
@@ -89,15 +89,32 @@ pub async fn purchase(
     let session = asker.session.ok_or(AppError::Internal)?;
     let purchase = Purchase::parse(session.as_str(), &request, max)?;
     let idempotency = &state.idempotency;
-    let Some(lock) = idempotency.lock(&purchase.claim).await? else {
-        // A double click: the first attempt's order is the answer.
-        return match idempotency
-            .wait_for_other_attempt(&state.db, &purchase.claim)
+    let mut lock = None;
+    for _ in 0..3 {
+        if let Some(taken) = idempotency.lock(&purchase.claim).await? {
+            lock = Some(taken);
+            break;
+        }
+        // A double click: the first attempt's order is the answer; a retry after a crash
+        // takes over from the attempt that died.
+        match idempotency
+            .wait_for_other_attempt(&state.db, &purchase.claim, state.settings.payment_stale)
             .await?
         {
-            Some(order) => finish(state, order).await,
-            None => Err(AppError::PurchaseInProgress),
-        };
+            Waited::Settled(order) => return finish(state, order).await,
+            Waited::Free => continue,
+            Waited::Running => return Err(AppError::PurchaseInProgress),
+            Waited::Abandoned { holder } => {
+                lock = idempotency.take_over(&purchase.claim, &holder).await?;
+                if lock.is_some() {
+                    tracing::info!("took over a purchase whose attempt is gone");
+                }
+                break;
+            }
+        }
+    }
+    let Some(lock) = lock else {
+        return Err(AppError::PurchaseInProgress);
     };
     let result = match idempotency.existing(&state.db, &purchase.claim).await {
         Ok(None) => checkout(state, asker, &purchase).await,
@@ -409,10 +426,14 @@ pub async fn resolve_pending(
 /// Step 4: the order is paid, so the seats are sold whatever happens now: Redis marks them
 /// sold (dropping any hold on them), then the order is fulfilled. Idempotent.
 pub async fn settle(state: &AppState, order: &StoredOrder) -> Result<(), AppError> {
-    let seats = orders::seats_of(&state.db, order.id).await?;
+    let sold: Vec<(i64, String)> = orders::seats_of(&state.db, order.id)
+        .await?
+        .into_iter()
+        .map(|seat| (seat, order.session_id.clone()))
+        .collect();
     state
         .holds
-        .mark_sold(&state.db, order.showtime_id, &seats)
+        .mark_sold(&state.db, order.showtime_id, &sold)
         .await?;
     faults::point("purchase::after_settle");
     if order.status == OrderStatus::Paid {

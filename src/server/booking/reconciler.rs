@@ -1,8 +1,9 @@
 //! The reconciler: makes money, orders and Redis agree again after something died.
 //!
 //! Every instance runs one; a Postgres advisory lock (held for the length of a pass, by a
-//! transaction, so a crashed instance lets go at once) makes sure one pass runs at a time
-//! across all of them. A pass:
+//! transaction, so a crashed instance lets go at once, and a frozen one once the transaction
+//! has been idle for twice `PAYMENT_STALE_SECS`) makes sure one pass runs at a time across
+//! all of them. A pass:
 //! 1. settles payments whose purchase is gone: an order `pending` for longer than
 //!    `PAYMENT_STALE_SECS` is settled with the gateway (captured: paid and settled; nothing
 //!    captured: voided there for good, and failed here, its seats free);
@@ -72,6 +73,15 @@ pub async fn pass(state: &AppState) -> Result<Option<Report>, sqlx::Error> {
     if !locked {
         return Ok(None);
     }
+    // An instance frozen mid-pass (stopped, swapped out) would hold the lock for as long as
+    // its connection lives: Postgres ends the transaction once it sits idle this long, and
+    // another instance takes over (every step is idempotent, so an overlap is harmless).
+    let idle_ms = (state.settings.payment_stale * 2).as_millis();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL idle_in_transaction_session_timeout = {idle_ms}"
+    )))
+    .execute(&mut *guard)
+    .await?;
     let mut report = Report::default();
     settle_orders(state, &mut report).await?;
     for showtime in upcoming(state).await? {
@@ -123,8 +133,8 @@ async fn upcoming(state: &AppState) -> Result<Vec<i64>, sqlx::Error> {
 /// Makes Redis agree with Postgres about one showtime's sold seats (and rebuilds its state
 /// if Redis lost it). Failures are logged: the next pass tries again.
 pub async fn sync_showtime(state: &AppState, showtime: i64) {
-    let sold: Result<Vec<i64>, _> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT t.seat_id FROM tickets t JOIN orders o ON o.id = t.order_id
+    let sold: Result<Vec<(i64, String)>, _> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT t.seat_id, o.session_id FROM tickets t JOIN orders o ON o.id = t.order_id
           WHERE t.showtime_id = $1 AND t.active AND o.status IN {} ORDER BY t.seat_id",
         orders::SOLD_STATUSES
     )))

@@ -273,20 +273,28 @@ impl Contract for Unstretch<'_> {
 pub struct MarkSold<'a> {
     pub keys: &'a ShowtimeKeys,
     pub seats: &'a [i64],
+    /// `buyers[i]`: the session whose order bought `seats[i]`.
+    pub buyers: &'a [&'a str],
     /// Every session that held one of the seats when the caller looked (the buyer's, and any
     /// other that lingered).
     pub holders: &'a [String],
+    /// Every other seat held by a holder that did not buy the seat it holds: freed if that
+    /// hold was an offer from the waiting line.
+    pub others: &'a [i64],
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MarkSoldReply {
-    /// `changed` seats were newly sold or lost a hold (0: it was all done already).
+    /// `changed` seats were newly sold or lost a hold (0: it was all done already);
+    /// `requeued` people whose offer was sold to someone else are back in line.
     Ok {
         version: u64,
         changed: u32,
+        requeued: u32,
     },
-    /// A seat is held by a session the caller did not name: look again.
+    /// A seat is held by a session the caller did not name, or an offer taken back holds a
+    /// seat not in `others`: look again.
     Stale,
     NeedsSold,
 }
@@ -304,7 +312,12 @@ impl Contract for MarkSold<'_> {
             .key("sold_loaded", keys.sold_loaded())
             .key("version", keys.version())
             .key("expiry", keys.expiry())
+            .key("line", keys.line())
+            .key("line_party", keys.line_party())
+            .key("line_ip", keys.line_ip())
+            .key("line_served", keys.line_served())
             .keys("seat", seat_keys(keys, self.seats))
+            .keys("other", seat_keys(keys, self.others))
             .keys("holder", self.holders.iter().map(|s| keys.holder(s)))
             .keys(
                 "holder_seats",
@@ -312,7 +325,9 @@ impl Contract for MarkSold<'_> {
             )
             .arg("channel", keys.event_channel())
             .arg("seats", self.seats)
+            .arg("buyers", self.buyers)
             .arg("holders", self.holders)
+            .arg("others", self.others)
     }
 }
 

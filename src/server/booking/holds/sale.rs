@@ -80,16 +80,20 @@ impl HoldEngine {
         Ok(())
     }
 
-    /// The last step of a purchase, and the reconciler's repair: the seats are sold; drop
-    /// every hold on them (whoever's) and tell everyone. Idempotent.
-    #[tracing::instrument(skip(self, db))]
+    /// The last step of a purchase, and the reconciler's repair: the seats are sold (each
+    /// `(seat, buyer's session)`); drop every hold on them (whoever's) and tell everyone. An
+    /// offer from the line that is sold to someone else puts its holder back in line, and the
+    /// sweeper serves the line with what the offer leaves free. Idempotent.
+    #[tracing::instrument(skip(self, db, sold), fields(seats = sold.len()))]
     pub async fn mark_sold(
         &self,
         db: &PgPool,
         showtime: i64,
-        seats: &[i64],
+        sold: &[(i64, String)],
     ) -> Result<(), AppError> {
         let keys = self.keys(showtime);
+        let seats: Vec<i64> = sold.iter().map(|(seat, _)| *seat).collect();
+        let buyers: Vec<&str> = sold.iter().map(|(_, buyer)| buyer.as_str()).collect();
         for _ in 0..5 {
             // Who holds the seats now; the script refuses if that changes before it runs.
             let seat_keys: Vec<String> = seats.iter().map(|&seat| keys.seat(seat)).collect();
@@ -98,16 +102,40 @@ impl HoldEngine {
             } else {
                 self.redis().mget(&seat_keys).await?
             };
+            // Holders that did not buy the seat they hold: what else they hold, in case it
+            // is an offer to be taken back.
+            let mut others = Vec::new();
+            let mut looked = Vec::new();
+            for (holder, buyer) in current.iter().zip(&buyers) {
+                if let Some(holder) = holder
+                    && holder != buyer
+                    && !looked.contains(holder)
+                {
+                    looked.push(holder.clone());
+                    let theirs: Vec<i64> = self.redis().smembers(keys.holder_seats(holder)).await?;
+                    others.extend(theirs.into_iter().filter(|seat| !seats.contains(seat)));
+                }
+            }
+            others.sort_unstable();
+            others.dedup();
             let mut holders: Vec<String> = current.into_iter().flatten().collect();
             holders.sort_unstable();
             holders.dedup();
-            let sold = MarkSold {
+            let mark = MarkSold {
                 keys: &keys,
-                seats,
+                seats: &seats,
+                buyers: &buyers,
                 holders: &holders,
+                others: &others,
             };
-            match self.run_with_sold(db, showtime, &sold).await? {
-                MarkSoldReply::Ok { .. } => return Ok(()),
+            match self.run_with_sold(db, showtime, &mark).await? {
+                MarkSoldReply::Ok { requeued, .. } => {
+                    if requeued > 0 {
+                        tracing::info!(requeued, "offers sold to someone else; back in line");
+                        self.sweep_soon(showtime).await?;
+                    }
+                    return Ok(());
+                }
                 MarkSoldReply::Stale => continue,
                 MarkSoldReply::NeedsSold => return Err(AppError::Internal),
             }

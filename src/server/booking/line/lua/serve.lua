@@ -120,8 +120,11 @@ for _, session in ipairs(waiting) do
       redis.call('SADD', K.holder_seats[j], id[i])
       seats[#seats + 1] = id[i]
     end
+    -- The place in line the offer came from: if a late sale takes the seats back (see
+    -- sold.lua), this person goes back there.
     redis.call('HSET', K.holder[j], 'expires_at', expires, 'extensions', A.extensions, 'offer', 1,
-      'ceiling', expires + A.grace)
+      'ceiling', expires + A.grace, 'line_place', redis.call('ZSCORE', K.line, session),
+      'line_party', party, 'line_client', redis.call('HGET', K.line_ip, session) or '')
     redis.call('PEXPIREAT', K.holder[j], expires)
     redis.call('PEXPIREAT', K.holder_seats[j], expires)
     redis.call('ZREM', K.line, session)
