@@ -415,9 +415,26 @@ impl Drop for Redis {
 
 /// Copies the server binary cargo built for this test into `dir`, so that a rebuild in the
 /// shared target directory during a long soak cannot change the code under test midway.
+///
+/// `target/debug/marquee` is shared by every feature set: a `cargo build --features ssr` (or
+/// `cargo leptos build`) after this test was built replaces it with a binary without
+/// failpoints, whose victims would never die. That is refused here, by name, rather than
+/// reported as a thousand scenarios whose fault "did not fire".
 pub fn snapshot_binary(dir: &Path) -> io::Result<PathBuf> {
     let copy = dir.join("marquee");
     fs::copy(env!("CARGO_BIN_EXE_marquee"), &copy)?;
+    // A message only the `failpoints` build contains (src/server/faults.rs).
+    let armed = Command::new("grep")
+        .args(["-q", "-a", "-F", "failpoint reached: killing the process"])
+        .arg(&copy)
+        .status()?;
+    if !armed.success() {
+        return Err(io::Error::other(format!(
+            "{} was built without the `failpoints` feature (another build replaced it?); \
+             build it again with `cargo build --features ssr,failpoints`",
+            env!("CARGO_BIN_EXE_marquee")
+        )));
+    }
     Ok(copy)
 }
 
