@@ -15,7 +15,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
 
 use super::checker::{Answer, Left, Purchase};
-use super::scenario::{BuyerPlan, OnOffer, Plan, Rng};
+use super::scenario::{BuyerPlan, Fault, OnOffer, Plan, Rng};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
 /// The test gateway's documented decline number.
@@ -449,6 +449,11 @@ async fn purchase(visitor: &mut Visitor, seats: &[i64], card: &str, key: &str) -
         "card_number": card,
         "idempotency_key": key,
     }});
+    // A failpoint fires only on the victim: every purchase starts there (retries go on to
+    // whichever instance is up).
+    if matches!(visitor.sale.plan.fault, Fault::KillAt(_)) {
+        visitor.instance = 0;
+    }
     let mut last = String::from("never answered");
     loop {
         if visitor.late() {

@@ -125,7 +125,7 @@ async fn seeded_fault_scenarios_break_no_promise() {
     services::Workdir::sweep_stale();
     let _ = std::fs::remove_dir_all(run::keep_dir());
     let bin = services::Workdir::new("bin").unwrap();
-    let binary = services::snapshot_binary(&bin.path).unwrap();
+    let binary = services::snapshot_binary(&bin.path).unwrap_or_else(|e| panic!("{e}"));
     let mut harnesses = Vec::new();
     for _ in 0..lanes {
         harnesses.push(tokio::spawn(run::Harness::start(binary.clone())));

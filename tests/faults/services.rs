@@ -99,12 +99,29 @@ impl Drop for Workdir {
     }
 }
 
-/// A port nobody listens on right now (the OS picks it; we release it for the child).
+/// A port for a child to listen on, handed out once per run.
+///
+/// Not one the OS picks for port 0: that comes from the ephemeral range, which every outgoing
+/// connection (and every other test binding port 0) draws from too, so between our check and
+/// the child's bind another socket may take it, and a health check would then reach someone
+/// else's server. Ports below the ephemeral range (32768 on Linux) are only ever taken on
+/// purpose; lanes share one counter, so no two children of a run get the same port, and each
+/// is checked free before it is handed out.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOW: u32 = 20_000;
+    const SPAN: u32 = 12_000;
+    static HANDED_OUT: AtomicU32 = AtomicU32::new(0);
+    // Runs at the same time (another checkout) start at different places.
+    let start = std::process::id().wrapping_mul(2_654_435_761) % SPAN;
+    for _ in 0..SPAN {
+        let n = HANDED_OUT.fetch_add(1, Ordering::SeqCst);
+        let port = (LOW + start.wrapping_add(n) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port from {LOW} on")
 }
 
 fn run(command: &mut Command) -> io::Result<()> {
@@ -398,9 +415,26 @@ impl Drop for Redis {
 
 /// Copies the server binary cargo built for this test into `dir`, so that a rebuild in the
 /// shared target directory during a long soak cannot change the code under test midway.
+///
+/// `target/debug/marquee` is shared by every feature set: a `cargo build --features ssr` (or
+/// `cargo leptos build`) after this test was built replaces it with a binary without
+/// failpoints, whose victims would never die. That is refused here, by name, rather than
+/// reported as a thousand scenarios whose fault "did not fire".
 pub fn snapshot_binary(dir: &Path) -> io::Result<PathBuf> {
     let copy = dir.join("marquee");
     fs::copy(env!("CARGO_BIN_EXE_marquee"), &copy)?;
+    // A message only the `failpoints` build contains (src/server/faults.rs).
+    let armed = Command::new("grep")
+        .args(["-q", "-a", "-F", "failpoint reached: killing the process"])
+        .arg(&copy)
+        .status()?;
+    if !armed.success() {
+        return Err(io::Error::other(format!(
+            "{} was built without the `failpoints` feature (another build replaced it?); \
+             build it again with `cargo build --features ssr,failpoints`",
+            env!("CARGO_BIN_EXE_marquee")
+        )));
+    }
     Ok(copy)
 }
 
