@@ -5,6 +5,7 @@
 //! - [`error`]: how infrastructure failures become an opaque `AppError::Internal`.
 //! - [`db`]: the Postgres pool and the embedded migrations.
 //! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
+//! - [`cache`]: the bounded, expiring in-process cache booking's showtimes use.
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
@@ -19,6 +20,7 @@
 
 pub mod body;
 pub mod booking;
+pub mod cache;
 pub mod catalog;
 pub mod client;
 pub mod config;
