@@ -17,6 +17,7 @@
 //! - [`health`]: `GET /healthz`.
 //! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
+//! - [`telemetry`]: logs (text or JSON), metrics and `GET /metrics`.
 
 pub mod body;
 pub mod booking;

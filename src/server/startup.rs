@@ -45,7 +45,7 @@ pub enum StartupError {
 
 /// The process entry point used by `main`.
 pub async fn run() -> ExitCode {
-    telemetry::init();
+    telemetry::init(super::config::LogFormat::from_env());
     super::faults::arm_from_env();
     let result = async {
         let settings = Settings::from_env()?;
@@ -120,10 +120,15 @@ impl Application {
 
     /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
     /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
-    /// sweeper, the reconciler) run as long as the server does.
+    /// sweeper, the reconciler, metrics upkeep) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
-        let reconciler = reconciler::spawn(self.state.clone());
+        let mut background = vec![
+            sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval),
+            reconciler::spawn(self.state.clone()),
+        ];
+        if let Some(handle) = self.state.metrics.clone() {
+            background.push(telemetry::metrics::spawn_upkeep(handle));
+        }
         let transport = serve::Transport {
             header_read_timeout: self.state.settings.header_read_timeout,
             shutdown_grace: self.state.settings.shutdown_grace,
@@ -139,17 +144,20 @@ impl Application {
             sockets.all_closed(),
         )
         .await;
-        sweeper.abort();
-        reconciler.abort();
+        for task in background {
+            task.abort();
+        }
     }
 }
 
-/// The whole HTTP surface: pages, server functions under `/api/`, health, static files.
+/// The whole HTTP surface: pages, server functions under `/api/`, health, metrics, static
+/// files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(telemetry::metrics::scrape))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context, and pages give their inline scripts the response's CSP nonce.
@@ -182,6 +190,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             state.settings.request_timeout,
         ))
+        // Outside the timeout, so requests that time out are counted too.
+        .layer(axum::middleware::from_fn(telemetry::http::middleware))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::{LeptosOptions, use_context};
+use metrics_exporter_prometheus::PrometheusHandle;
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
+    /// Renders `/metrics`; `None` with `METRICS=false`.
+    pub metrics: Option<PrometheusHandle>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Live seat feeds of the showtimes this instance's sockets watch.
     pub live: LiveHub,
@@ -78,6 +81,11 @@ impl AppState {
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
         let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
+        let metrics = if settings.metrics {
+            super::telemetry::metrics::install()
+        } else {
+            None
+        };
         Ok(Self {
             leptos_options,
             db,
@@ -88,6 +96,7 @@ impl AppState {
             idempotency,
             limiter,
             showtimes,
+            metrics,
             payments,
             live,
             sockets,

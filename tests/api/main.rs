@@ -15,6 +15,7 @@ mod line;
 mod line_live;
 mod line_race;
 mod live;
+mod metrics;
 mod migrations;
 mod pages;
 mod purchase;
