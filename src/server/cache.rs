@@ -1,9 +1,10 @@
 //! A small in-process cache, bounded in entries and in age, that can be emptied at once.
 //!
-//! Booking's showtimes (`booking::showtimes`) are cached this way. Anyone may ask for any
-//! id, so the number of entries is bounded (the least recently used goes first); an entry
-//! older than the TTL is read again, so a change nobody announced still shows up eventually;
-//! and [`clear`] empties it when a change *is* announced.
+//! Both the booking side's showtimes (`booking::showtimes`) and the catalog's answers
+//! (`catalog::cache`) are cached this way. Anyone may ask for any id, so the number of
+//! entries is bounded (the least recently used goes first); an entry older than the TTL is
+//! read again, so a change nobody announced still shows up eventually; and [`clear`] empties
+//! it when a change *is* announced.
 //!
 //! A load that started before a `clear` must not put its (possibly stale) answer back
 //! afterwards: [`get_or_load`] notes the cache's generation before loading and stores only if

@@ -89,6 +89,18 @@ pub struct Settings {
     /// `TEST_GATEWAY_DELAY_MS`: the test payment gateway answers this long after capturing
     /// (0 by default), to exercise timeouts and crashes mid-payment.
     pub test_gateway_delay: Duration,
+    /// `CATALOG_MAX_AGE_SECS`: how long browsers and shared caches (a CDN) may reuse a catalog
+    /// response (`Cache-Control: public, max-age=…`); 0 makes them revalidate every time.
+    pub catalog_max_age: Duration,
+    /// `CATALOG_STALE_SECS`: how much longer a cache may serve a catalog response while it
+    /// revalidates it in the background (`stale-while-revalidate=…`).
+    pub catalog_stale: Duration,
+    /// `CATALOG_CACHE_SIZE`: movies, and showtimes, kept in process by the catalog cache
+    /// (each; the least recently used goes first).
+    pub catalog_cache_size: usize,
+    /// `CATALOG_CACHE_TTL_SECS`: a cached catalog answer older than this is read again, even
+    /// if no change was announced (a lost message, showtimes that have started since).
+    pub catalog_cache_ttl: Duration,
     /// `METRICS`: serve `GET /metrics` (Prometheus text format) and record metrics.
     pub metrics: bool,
     /// `METRICS_TOKEN`: a scraper that sends `Authorization: Bearer <token>` may read
@@ -210,6 +222,10 @@ impl Settings {
                 "TEST_GATEWAY_DELAY_MS",
                 "0",
             )?),
+            catalog_max_age: Duration::from_secs(parsed(&lookup, "CATALOG_MAX_AGE_SECS", "30")?),
+            catalog_stale: Duration::from_secs(parsed(&lookup, "CATALOG_STALE_SECS", "60")?),
+            catalog_cache_size: positive(&lookup, "CATALOG_CACHE_SIZE", "1000")?,
+            catalog_cache_ttl: secs(&lookup, "CATALOG_CACHE_TTL_SECS", "60")?,
             metrics: parsed_bool(&lookup, "METRICS", true)?,
             metrics_token: token(&lookup, "METRICS_TOKEN")?,
             log_format: parsed(&lookup, "LOG_FORMAT", "text")?,
@@ -387,6 +403,10 @@ mod tests {
         assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);
+        assert_eq!(s.catalog_max_age, Duration::from_secs(30));
+        assert_eq!(s.catalog_stale, Duration::from_secs(60));
+        assert_eq!(s.catalog_cache_size, 1000);
+        assert_eq!(s.catalog_cache_ttl, Duration::from_secs(60));
         assert!(s.metrics);
         assert_eq!(s.metrics_token, None);
         assert_eq!(s.log_format, LogFormat::Text);

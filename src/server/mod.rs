@@ -4,8 +4,10 @@
 //! - [`state`]: the one `AppState` handed to pages, server functions and handlers.
 //! - [`error`]: how infrastructure failures become an opaque `AppError::Internal`.
 //! - [`db`]: the Postgres pool and the embedded migrations.
-//! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
-//! - [`cache`]: the bounded, expiring in-process cache booking's showtimes use.
+//! - [`catalog`]: catalog queries behind the catalog server functions, their in-process cache
+//!   and its invalidation across instances, and the demo catalog.
+//! - [`cache`]: the bounded, expiring in-process cache the catalog and booking use.
+//! - [`caching`]: HTTP caching of the catalog (`Cache-Control`, `ETag`, `304`).
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
@@ -22,6 +24,7 @@
 pub mod body;
 pub mod booking;
 pub mod cache;
+pub mod caching;
 pub mod catalog;
 pub mod client;
 pub mod config;

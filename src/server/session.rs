@@ -104,13 +104,19 @@ pub async fn middleware(
     response
 }
 
-/// Whether a response to `path` hands out a session to a visitor who has none: static files,
-/// health checks and metrics need none.
+/// Whether a response to `path` hands out a session to a visitor who has none. Static files,
+/// health checks and metrics need none, and neither does the catalog (`caching.rs`): its
+/// responses are the same for everyone, so a CDN may share them, and a cookie in a shared
+/// response would make one session everyone's. A visitor's first session then comes with the
+/// first response that is theirs: a showtime page, or, when the browser navigates there from
+/// the home page, its `seat_map` call, which the page awaits before opening the live socket
+/// (so the socket and later calls carry that one session).
 fn needs_session(path: &str) -> bool {
     !(path.starts_with("/pkg/")
         || path == "/healthz"
         || path == "/favicon.svg"
-        || path == "/metrics")
+        || path == "/metrics"
+        || super::caching::catalog_route(path).is_some())
 }
 
 /// A state-changing request sent by a page of another origin. Browsers say so in

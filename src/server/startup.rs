@@ -21,7 +21,8 @@ use tower_http::trace::TraceLayer;
 use super::booking::payment::TestGateway;
 use super::booking::{reconciler, sweeper};
 use super::{
-    AppState, Settings, body, catalog, client, db, headers, health, live, serve, session, telemetry,
+    AppState, Settings, body, caching, catalog, client, db, headers, health, live, serve, session,
+    telemetry,
 };
 use crate::app::{App, shell};
 
@@ -78,9 +79,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = db::pool(&settings)?;
         db::migrate(&db).await?;
-        if settings.demo_catalog {
-            catalog::demo::ensure(&db).await?;
-        }
+        let showtimes_added = if settings.demo_catalog {
+            catalog::demo::ensure(&db).await?
+        } else {
+            0
+        };
         let redis = redis_connection(&settings.redis_url)?;
         let gateway = TestGateway::new(db.clone(), settings.test_gateway_delay);
         let state = AppState::new(
@@ -90,6 +93,14 @@ impl Application {
             settings,
             Arc::new(gateway),
         )?;
+        if showtimes_added > 0 {
+            // Instances already running cache the schedule this one just topped up. In the
+            // background: a Redis that is down must not hold up the start.
+            tokio::spawn({
+                let state = state.clone();
+                async move { catalog::changed(&state).await }
+            });
+        }
         Self::bind(state).await
     }
 
@@ -120,11 +131,13 @@ impl Application {
 
     /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
     /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
-    /// sweeper, the reconciler, metrics upkeep) run as long as the server does.
+    /// sweeper, the reconciler, the catalog change listener, metrics upkeep) run as long as
+    /// the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let mut background = vec![
             sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval),
             reconciler::spawn(self.state.clone()),
+            catalog::changes::spawn_listener(self.state.clone()),
         ];
         if let Some(handle) = self.state.metrics.clone() {
             background.push(telemetry::metrics::spawn_upkeep(handle));
@@ -175,6 +188,12 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::middleware,
+        ))
+        // Outside the session layer, so it sees any cookie that layer sets; inside the
+        // headers layer, whose nonce it leaves out of a page's ETag.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            caching::middleware,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

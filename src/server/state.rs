@@ -18,6 +18,7 @@ use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
+use super::catalog::CatalogCache;
 use super::limits::Limiter;
 use super::live::{LiveHub, Sockets};
 use crate::app::error::AppError;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
+    /// The catalog's answers (now showing, movies, showtimes), cached in process.
+    pub catalog: CatalogCache,
     /// Renders `/metrics`; `None` with `METRICS=false`.
     pub metrics: Option<PrometheusHandle>,
     pub payments: Arc<dyn PaymentGateway>,
@@ -80,6 +83,7 @@ impl AppState {
         let limiter = Limiter::new(redis.clone(), keyspace, settings.rate_limits.clone());
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
+        let catalog = CatalogCache::new(settings.catalog_cache_size, settings.catalog_cache_ttl);
         let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
         let metrics = if settings.metrics {
             super::telemetry::metrics::install()
@@ -96,6 +100,7 @@ impl AppState {
             idempotency,
             limiter,
             showtimes,
+            catalog,
             metrics,
             payments,
             live,

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod api;
+mod caching;
 mod hardening;
 mod health;
 mod holds;

@@ -163,6 +163,11 @@ async fn metrics_are_prometheus_text_and_count_holds_purchases_and_sockets() {
         .await;
     assert_eq!(status, 402);
 
+    // The catalog twice: read, then cached.
+    for _ in 0..2 {
+        assert_eq!(app.get("/api/now_showing").await.status(), 200);
+    }
+
     // A live socket: its snapshot.
     let url = format!(
         "{}/ws/showtimes/{showtime}",
@@ -240,6 +245,11 @@ async fn metrics_are_prometheus_text_and_count_holds_purchases_and_sockets() {
     );
     grew("marquee_live_connects_total", &[("outcome", "ok")], 1.0);
     grew("marquee_live_messages_total", &[("kind", "snapshot")], 1.0);
+    grew(
+        "marquee_catalog_cache_lookups_total",
+        &[("kind", "now_showing"), ("result", "hit")],
+        1.0,
+    );
 
     // Labels never carry ids, sessions or paths of one showtime.
     let session = buyer.id();

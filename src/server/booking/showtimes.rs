@@ -2,8 +2,8 @@
 //!
 //! A showtime's seats and prices do not change once it is on sale, so this is cached in
 //! process after the first read (`SHOWTIME_CACHE_SIZE` showtimes, each for at most
-//! `SHOWTIME_CACHE_TTL_SECS`); every hold and purchase validates against it without a
-//! database round trip.
+//! `SHOWTIME_CACHE_TTL_SECS`, or until the catalog announces a change); every hold and
+//! purchase validates against it without a database round trip.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -87,7 +87,8 @@ impl ShowtimeInfo {
 }
 
 /// Showtimes by id, bounded in number (the least recently used goes first) and in age (an
-/// entry older than the TTL is read again, so a change in the catalog shows up eventually).
+/// entry older than the TTL is read again, so a change in the catalog shows up eventually);
+/// emptied at once when the catalog announces a change (`catalog::changes`).
 #[derive(Clone)]
 pub struct ShowtimeCache {
     cache: BoundedCache<i64, Arc<ShowtimeInfo>>,
@@ -110,6 +111,11 @@ impl ShowtimeCache {
     pub async fn get(&self, db: &PgPool, id: i64) -> Result<Arc<ShowtimeInfo>, AppError> {
         let load = async { load(db, id).await.map(Arc::new) };
         Ok(self.cache.get_or_load(id, load).await?.0)
+    }
+
+    /// Forgets every showtime (the catalog changed).
+    pub fn clear(&self) {
+        self.cache.clear();
     }
 }
 

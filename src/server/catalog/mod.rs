@@ -1,9 +1,16 @@
 //! Catalog queries behind the catalog server functions.
 //!
 //! Reads only. Times are converted to the theater's zone and formatted here, so the browser
-//! bundle carries no time-zone data.
+//! bundle carries no time-zone data. Answers are cached in process ([`cache`]); whoever
+//! changes the catalog calls [`changed`], which empties that cache on every instance
+//! ([`changes`]).
 
+pub mod cache;
+pub mod changes;
 pub mod demo;
+
+pub use cache::CatalogCache;
+pub use changes::changed;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -22,12 +29,35 @@ const LISTING_DAYS: i32 = 7;
 #[tracing::instrument]
 pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
     let state = AppState::current()?;
+    let movies = state
+        .catalog
+        .now_showing(load_now_showing(&state.db))
+        .await?;
+    Ok(movies.as_ref().clone())
+}
+
+#[tracing::instrument]
+pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
+    let state = AppState::current()?;
+    let movie = state.catalog.movie(id, load_movie(&state.db, id)).await?;
+    Ok(movie.as_ref().clone())
+}
+
+#[tracing::instrument]
+pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
+    let state = AppState::current()?;
+    let load = async { Ok(load_showtime(&state.db, id).await?.detail) };
+    let showtime = state.catalog.showtime(id, load).await?;
+    Ok(showtime.as_ref().clone())
+}
+
+async fn load_now_showing(db: &PgPool) -> Result<Vec<MovieCard>, AppError> {
     let movies = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies ORDER BY title",
     )
-    .fetch_all(&state.db)
+    .fetch_all(db)
     .await?;
-    let showtimes = upcoming_showtimes(&state.db, None).await?;
+    let showtimes = upcoming_showtimes(db, None).await?;
     Ok(movies
         .into_iter()
         .map(|movie| {
@@ -38,24 +68,16 @@ pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
         .collect())
 }
 
-#[tracing::instrument]
-pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
-    let state = AppState::current()?;
+async fn load_movie(db: &PgPool, id: i64) -> Result<MovieCard, AppError> {
     let movie = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(&state.db)
+    .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::not_found(format!("movie {id}")))?;
-    let showtimes = upcoming_showtimes(&state.db, Some(id)).await?;
+    let showtimes = upcoming_showtimes(db, Some(id)).await?;
     Ok(movie.into_card(showtimes.iter()))
-}
-
-#[tracing::instrument]
-pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
-    let state = AppState::current()?;
-    Ok(load_showtime(&state.db, id).await?.detail)
 }
 
 /// A showtime as the catalog shows it, and when it starts.

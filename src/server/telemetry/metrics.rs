@@ -142,6 +142,8 @@ const POSTGRES_ERRORS: &str = "marquee_postgres_errors_total";
 const RECONCILER_PASSES: &str = "marquee_reconciler_passes_total";
 const RECONCILER_SECONDS: &str = "marquee_reconciler_pass_duration_seconds";
 const RECONCILER_ORDERS: &str = "marquee_reconciler_orders_total";
+const CATALOG_LOOKUPS: &str = "marquee_catalog_cache_lookups_total";
+const CATALOG_INVALIDATIONS: &str = "marquee_catalog_invalidations_total";
 
 /// An operation counted by outcome and timed: `marquee_<name>_total{outcome}` and
 /// `marquee_<name>_duration_seconds`.
@@ -331,6 +333,18 @@ pub fn reconciler_pass(
     counter!(RECONCILER_PASSES, "result" => label).increment(1);
 }
 
+/// A catalog cache lookup: `kind` is `now_showing`, `movie` or `showtime`.
+pub fn catalog_lookup(kind: &'static str, hit: bool) {
+    let result = if hit { "hit" } else { "miss" };
+    counter!(CATALOG_LOOKUPS, "kind" => kind, "result" => result).increment(1);
+}
+
+/// The catalog caches were emptied: `local` (this instance changed the catalog),
+/// `announced` (another one did), `subscribed` (the change channel was (re)joined).
+pub fn catalog_invalidation(reason: &'static str) {
+    counter!(CATALOG_INVALIDATIONS, "reason" => reason).increment(1);
+}
+
 /// HELP lines, so that `/metrics` explains itself.
 fn describe() {
     describe_gauge!(
@@ -392,6 +406,14 @@ fn describe() {
     describe_counter!(
         RECONCILER_ORDERS,
         "Orders the reconciler settled, failed, left unresolved or fulfilled"
+    );
+    describe_counter!(
+        CATALOG_LOOKUPS,
+        "Catalog cache lookups by kind and result (hit, miss)"
+    );
+    describe_counter!(
+        CATALOG_INVALIDATIONS,
+        "Times the catalog caches were emptied, by reason"
     );
 }
 
