@@ -1,8 +1,8 @@
-# The two commands of the quick start are `make run` and `make test`.
+# The two commands of the quick start are `make run` and `make test`; `make cluster` is a third.
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test setup bench wasm-size fmt
+.PHONY: run test faults setup cluster cluster-stop bench wasm-size fmt
 
 ## Install what is missing, start Postgres and Redis, then build and serve the demo
 ## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
@@ -13,9 +13,31 @@ run: setup
 test:
 	@scripts/test.sh
 
+## Fault-injection soak: 1,000 seeded scenarios (kills at every failpoint, Redis flushed,
+## restarted and killed, Postgres restarted, an instance frozen), each checked for broken
+## promises; ends with a summary line. FAULT_SEEDS=417 re-runs one seed, FAULT_SEEDS=a..=b
+## others; FAULT_JOBS scenarios run side by side (default 3).
+faults: setup
+	@mkdir -p target/test-logs && set -o pipefail && FAULT_SEEDS="$${FAULT_SEEDS:-1..=1000}" \
+	  RUSTFLAGS="--cfg erase_components" cargo test --features ssr,failpoints --test faults \
+	  2>&1 | tee target/test-logs/faults.log
+
 ## Idempotent: installs tools and packages, starts services, creates the database.
 setup:
 	@scripts/setup.sh
+
+## The whole topology on this machine, in the background: HAProxy on :8080 (stats :8404) in
+## front of three instances (:3201-:3203), a Redis Cluster (:7001-:7006: three primaries, a
+## replica each), Postgres primary :5433 with a streaming replica :5434. Idempotent; the
+## server is built as for `make run`. Data in /var/lib/marquee/cluster, logs in
+## target/cluster-logs; `scripts/cluster.sh status` reports on each part.
+cluster: setup
+	cargo leptos build
+	@scripts/cluster.sh up
+
+## Stops everything `make cluster` started (the data stays for the next `make cluster`).
+cluster-stop:
+	@scripts/cluster.sh down
 
 ## Benchmarks (release build): holds over HTTP vs the hold script on Redis, flash sale;
 ## the live feed; the waiting line; the cost of the abuse limits.

@@ -3,8 +3,10 @@
 # "N passed, N failed" summed over all of them, and exits non-zero if anything failed.
 #
 # Suites: format and lint checks (one each), Rust unit and integration tests (against real
-# Postgres and Redis, one fresh database per test), and the Playwright suite (Debian Chromium
-# against the real server, on its own database and Redis index).
+# Postgres and Redis, one fresh database per test), a short seeded slice of fault-injection
+# scenarios (tests/faults: private Postgres and Redis, the binary killed at failpoints), and
+# the Playwright suite (Debian Chromium against the real server, on its own database and
+# Redis index).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,18 +47,23 @@ scripts/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 
 check "cargo fmt --check" cargo fmt --all -- --check
 check "leptosfmt --check" leptosfmt --check src
-check "clippy (ssr)" cargo clippy --features ssr --all-targets -- -D warnings
+# With failpoints, as the tests are built (the fault-injection target needs them; without an
+# armed FAILPOINTS variable they do nothing).
+check "clippy (ssr, failpoints)" cargo clippy --features ssr,failpoints --all-targets -- -D warnings
 check "clippy (hydrate)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
 # --- Rust unit and integration tests -----------------------------------------------------------
-section "cargo test (unit + integration, real Postgres and Redis)"
+# One invocation: unit tests, tests/api, and tests/faults, whose default is a short seeded
+# slice covering every fault kind (`make faults` runs the long soak). --no-fail-fast: a
+# failing test binary must not hide the results of the next.
+section "cargo test (unit + integration + fault slice, real Postgres and Redis)"
 # Databases left by earlier runs (each integration test creates its own).
 psql "$PG_SERVER/postgres" -qtAX -c \
   "SELECT datname FROM pg_database WHERE datname LIKE 'marquee\_test\_%'" |
   while read -r db; do psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"; done
 redis-cli -n 1 flushdb >/dev/null
 TEST_DATABASE_SERVER="$PG_SERVER" TEST_REDIS_URL="redis://127.0.0.1:6379/1" \
-  cargo test --features ssr 2>&1 | tee "$LOGS/cargo-test.log"
+  cargo test --no-fail-fast --features ssr,failpoints 2>&1 | tee "$LOGS/cargo-test.log"
 cargo_status=${PIPESTATUS[0]}
 read -r rust_passed rust_failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }

@@ -21,8 +21,16 @@ pub struct Settings {
     pub database_url: String,
     /// `DATABASE_MAX_CONNECTIONS`: size of the Postgres pool.
     pub database_max_connections: u32,
+    /// `DATABASE_REPLICA_URL`: a streaming replica of the database, for catalog reads (none by
+    /// default).
+    pub database_replica_url: Option<String>,
+    /// `DATABASE_REPLICA_MAX_LAG_SECS`: a replica further behind than this is not read from.
+    pub database_replica_max_lag: Duration,
     /// `REDIS_URL`: the Redis server for short-lived shared state.
     pub redis_url: String,
+    /// `REDIS_CLUSTER_NODES`: seed nodes of a Redis Cluster (comma-separated `redis://` URLs);
+    /// when set, Redis Cluster is used (sharded live channels) and `REDIS_URL` is not.
+    pub redis_cluster_nodes: Vec<String>,
     /// `DEMO_CATALOG`: load the demo theater into an empty database and keep its schedule
     /// filled for the coming week.
     pub demo_catalog: bool,
@@ -66,6 +74,10 @@ pub struct Settings {
     /// `REQUEST_TIMEOUT_SECS`: a request not answered in this long gets a 503 (WebSocket
     /// upgrades only until the upgrade).
     pub request_timeout: Duration,
+    /// `DRAIN_SECS`: on the shutdown signal, the instance first keeps serving this long while
+    /// `/healthz` answers 503 "draining", so a load balancer's health checks take it out of
+    /// rotation before its listener closes (0 by default: stop at once, as with one instance).
+    pub drain: Duration,
     /// `SHUTDOWN_GRACE_SECS`: at shutdown, in-flight requests get at most this long.
     pub shutdown_grace: Duration,
     /// `WS_MAX_CONNECTIONS`: open live sockets on this instance.
@@ -182,7 +194,10 @@ impl Settings {
             site_root: parse("LEPTOS_SITE_ROOT", "target/site")?,
             database_url: parse("DATABASE_URL", Self::DEFAULT_DATABASE_URL)?,
             database_max_connections: parsed(&lookup, "DATABASE_MAX_CONNECTIONS", "10")?,
+            database_replica_url: lookup("DATABASE_REPLICA_URL").filter(|v| !v.trim().is_empty()),
+            database_replica_max_lag: secs(&lookup, "DATABASE_REPLICA_MAX_LAG_SECS", "5")?,
             redis_url: parse("REDIS_URL", Self::DEFAULT_REDIS_URL)?,
+            redis_cluster_nodes: cluster_nodes(&lookup)?,
             demo_catalog: parsed_bool(&lookup, "DEMO_CATALOG", true)?,
             redis_prefix: prefix(&lookup)?,
             hold_ttl: Duration::from_secs(positive(&lookup, "HOLD_TTL_SECS", "300")?),
@@ -200,6 +215,7 @@ impl Settings {
             max_seats_per_ip: positive(&lookup, "MAX_SEATS_PER_IP", "24")?,
             header_read_timeout: secs(&lookup, "HEADER_READ_TIMEOUT_SECS", "10")?,
             request_timeout: secs(&lookup, "REQUEST_TIMEOUT_SECS", "30")?,
+            drain: Duration::from_secs(parsed(&lookup, "DRAIN_SECS", "0")?),
             shutdown_grace: secs(&lookup, "SHUTDOWN_GRACE_SECS", "20")?,
             ws_max_connections: positive(&lookup, "WS_MAX_CONNECTIONS", "10000")?,
             ws_max_per_ip: positive(&lookup, "WS_MAX_PER_IP", "20")?,
@@ -311,6 +327,24 @@ fn secs(
     positive(lookup, name, default).map(Duration::from_secs)
 }
 
+fn cluster_nodes(lookup: &impl Fn(&str) -> Option<String>) -> Result<Vec<String>, ConfigError> {
+    let raw = lookup("REDIS_CLUSTER_NODES").unwrap_or_default();
+    let nodes: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if nodes.iter().all(|node| node.starts_with("redis://")) {
+        Ok(nodes)
+    } else {
+        Err(ConfigError {
+            name: "REDIS_CLUSTER_NODES",
+            value: raw,
+        })
+    }
+}
+
 fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let value = lookup("REDIS_KEY_PREFIX")
         .filter(|v| !v.trim().is_empty())
@@ -400,6 +434,7 @@ mod tests {
         assert_eq!(s.line_max_length, 500);
         assert_eq!(s.header_read_timeout, Duration::from_secs(10));
         assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.drain, Duration::ZERO);
         assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);

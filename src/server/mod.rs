@@ -14,9 +14,10 @@
 //! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
 //! - [`limits`]: rate limits shared by every instance (GCRA buckets in Redis).
+//! - [`redis_client`]: the Redis handle, one server or a Redis Cluster.
 //! - [`live`]: the live seat feed over WebSockets, fanned out from Redis pub/sub.
 //! - [`faults`]: named failpoints for fault-injection tests (feature `failpoints`).
-//! - [`health`]: `GET /healthz`.
+//! - [`health`]: `GET /healthz`, and the draining flag it reports while the instance stops.
 //! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
 //! - [`telemetry`]: logs (text or JSON), metrics and `GET /metrics`.
@@ -35,6 +36,7 @@ pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod live;
+pub mod redis_client;
 pub mod serve;
 pub mod session;
 pub mod startup;

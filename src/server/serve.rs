@@ -4,8 +4,9 @@
 //!   it (it needs a timer, which `axum::serve` does not give it), so a slowloris client that
 //!   trickles its headers, or an idle keep-alive connection, is closed instead of being kept
 //!   forever.
-//! - Shutdown is bounded: once the signal fires, the listener closes, idle connections close,
-//!   in-flight requests get `SHUTDOWN_GRACE_SECS`, and whatever is left is then dropped.
+//! - Shutdown is bounded: once the signal fires (after the drain, see `startup`), the listener
+//!   closes, idle connections close, in-flight requests get `SHUTDOWN_GRACE_SECS`, and
+//!   whatever is left is then dropped.
 //!
 //! Each request carries `ConnectInfo<SocketAddr>` (the TCP peer), as
 //! `into_make_service_with_connect_info` would give it: `client::middleware` starts from it.
@@ -65,6 +66,7 @@ pub async fn serve(
         }
     }
     drop(listener);
+    tracing::info!("listener closed; closing live sockets, finishing in-flight requests");
     on_shutdown();
     let _ = stop.send(true);
     let finish = async {

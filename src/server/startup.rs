@@ -13,7 +13,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -21,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use super::booking::payment::TestGateway;
 use super::booking::{reconciler, sweeper};
 use super::{
-    AppState, Settings, body, caching, catalog, client, db, headers, health, live, serve, session,
-    telemetry,
+    AppState, Settings, body, caching, catalog, client, db, headers, health, live, redis_client,
+    serve, session, telemetry,
 };
 use crate::app::{App, shell};
 
@@ -84,7 +83,11 @@ impl Application {
         } else {
             0
         };
-        let redis = redis_connection(&settings.redis_url)?;
+        let redis = if settings.redis_cluster_nodes.is_empty() {
+            redis_client::single(&settings.redis_url)?
+        } else {
+            redis_client::cluster(&settings.redis_cluster_nodes).await?
+        };
         let gateway = TestGateway::new(db.clone(), settings.test_gateway_delay);
         let state = AppState::new(
             leptos_options(&settings),
@@ -129,19 +132,29 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then closes the live sockets and lets in-flight
-    /// requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the hold
-    /// sweeper, the reconciler, the catalog change listener, metrics upkeep) run as long as
-    /// the server does.
+    /// Serves until `shutdown` completes, then drains for `DRAIN_SECS` (still serving, while
+    /// `/healthz` answers 503), then closes the listener and the live sockets and lets
+    /// in-flight requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the
+    /// hold sweeper, the reconciler, the replica monitor, the catalog change listener,
+    /// metrics upkeep) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
         let mut background = vec![
             sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval),
             reconciler::spawn(self.state.clone()),
             catalog::changes::spawn_listener(self.state.clone()),
         ];
-        if let Some(handle) = self.state.metrics.clone() {
-            background.push(telemetry::metrics::spawn_upkeep(handle));
-        }
+        background.extend(self.state.replica.clone().map(db::Replica::monitor));
+        background.extend(
+            self.state
+                .metrics
+                .clone()
+                .map(telemetry::metrics::spawn_upkeep),
+        );
+        let (period, draining) = (self.state.settings.drain, self.state.draining.clone());
+        let shutdown = async move {
+            shutdown.await;
+            drain(period, &draining).await;
+        };
         let transport = serve::Transport {
             header_read_timeout: self.state.settings.header_read_timeout,
             shutdown_grace: self.state.settings.shutdown_grace,
@@ -161,6 +174,24 @@ impl Application {
             task.abort();
         }
     }
+}
+
+/// The first part of a shutdown: behind a load balancer, closing the listener at once would
+/// refuse the requests it sends until its health checks notice. So the instance keeps serving
+/// for `period` while `/healthz` says "draining"; the balancer's checks take it out of
+/// rotation (`period` must be longer than their interval times their fall count), and by the
+/// time the listener closes nothing new arrives. Live sockets are closed afterwards with 1001
+/// and reconnect through the balancer to an instance that stays.
+async fn drain(period: Duration, draining: &health::Draining) {
+    if period.is_zero() {
+        return;
+    }
+    draining.start();
+    tracing::info!(
+        secs = period.as_secs(),
+        "draining: /healthz answers 503, requests are still served"
+    );
+    tokio::time::sleep(period).await;
 }
 
 /// The whole HTTP surface: pages, server functions under `/api/`, health, metrics, static
@@ -225,17 +256,6 @@ fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// Redis through a connection manager that reconnects on its own. It connects lazily so that
-/// a Redis outage at startup shows up on `/healthz` instead of preventing the start.
-fn redis_connection(url: &str) -> Result<ConnectionManager, redis::RedisError> {
-    let client = redis::Client::open(url)?;
-    let config = ConnectionManagerConfig::new()
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_number_of_retries(2);
-    ConnectionManager::new_lazy_with_config(client, config)
-}
-
 /// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -259,5 +279,5 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutdown signal received; closing live sockets, finishing in-flight requests");
+    tracing::info!("shutdown signal received");
 }

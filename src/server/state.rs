@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
+use crate::server::redis_client::Redis;
 use axum::extract::FromRef;
 use leptos::prelude::{LeptosOptions, use_context};
 use metrics_exporter_prometheus::PrometheusHandle;
-use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use super::Settings;
@@ -19,7 +19,10 @@ use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
 use super::catalog::CatalogCache;
+use super::db::Replica;
+use super::health::Draining;
 use super::limits::Limiter;
+use super::live::hub::{ClusterFeeds, FeedSource};
 use super::live::{LiveHub, Sockets};
 use crate::app::error::AppError;
 
@@ -27,8 +30,10 @@ use crate::app::error::AppError;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: PgPool,
+    /// A streaming replica for catalog reads, if configured (see [`db::Replica`]).
+    pub replica: Option<Replica>,
     /// A multiplexed Redis connection that reconnects by itself.
-    pub redis: ConnectionManager,
+    pub redis: Redis,
     pub settings: Arc<Settings>,
     /// Seat holds in Redis (shares the connection above).
     pub holds: HoldEngine,
@@ -49,6 +54,8 @@ pub struct AppState {
     pub live: LiveHub,
     /// The live sockets open on this instance (caps, shutdown).
     pub sockets: Sockets,
+    /// Set once this instance has been told to stop: `/healthz` then answers 503.
+    pub draining: Draining,
 }
 
 impl AppState {
@@ -56,17 +63,26 @@ impl AppState {
     pub fn new(
         leptos_options: LeptosOptions,
         db: PgPool,
-        redis: ConnectionManager,
+        redis: Redis,
         settings: Settings,
         payments: Arc<dyn PaymentGateway>,
-    ) -> Result<Self, redis::RedisError> {
+    ) -> Result<Self, super::startup::StartupError> {
         // Subscriptions need connections of their own (a subscribed connection can do nothing
-        // else), so the hub keeps the client rather than the shared connection.
-        let live = LiveHub::new(
-            redis::Client::open(settings.redis_url.as_str())?,
-            settings.live_buffer,
-        );
-        let keyspace = Keyspace::new(&settings.redis_prefix);
+        // else), so the hub keeps what it needs to make them rather than the shared one.
+        let (source, keyspace) = if settings.redis_cluster_nodes.is_empty() {
+            let client = redis::Client::open(settings.redis_url.as_str())?;
+            (
+                FeedSource::Single(client),
+                Keyspace::new(&settings.redis_prefix),
+            )
+        } else {
+            let feeds = ClusterFeeds::new(&settings.redis_cluster_nodes);
+            (
+                FeedSource::Cluster(feeds),
+                Keyspace::sharded(&settings.redis_prefix),
+            )
+        };
+        let live = LiveHub::new(source, settings.live_buffer);
         let holds = HoldEngine::new(
             redis.clone(),
             keyspace.clone(),
@@ -92,6 +108,7 @@ impl AppState {
         };
         Ok(Self {
             leptos_options,
+            replica: Replica::new(&settings)?,
             db,
             redis,
             settings: Arc::new(settings),
@@ -105,6 +122,7 @@ impl AppState {
             payments,
             live,
             sockets,
+            draining: Draining::default(),
         })
     }
 

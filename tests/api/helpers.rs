@@ -14,7 +14,7 @@ pub struct TestApp {
     pub database_url: String,
     pub redis_url: String,
     pub db: PgPool,
-    pub redis: redis::aio::ConnectionManager,
+    pub redis: marquee::server::redis_client::Redis,
     pub prefix: String,
     /// A session of its own (cookie store), for tests that need only one.
     pub client: reqwest::Client,
@@ -471,5 +471,5 @@ pub fn state_with_gateway(
         .output_name("marquee")
         .site_addr(settings.site_addr)
         .build();
-    AppState::new(options, db, redis, settings, payments).expect("valid Redis URL")
+    AppState::new(options, db, redis.into(), settings, payments).expect("valid Redis URL")
 }

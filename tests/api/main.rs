@@ -8,6 +8,7 @@ mod helpers;
 
 mod api;
 mod caching;
+mod cluster;
 mod hardening;
 mod health;
 mod holds;
@@ -22,5 +23,6 @@ mod pages;
 mod purchase;
 mod race;
 mod recovery;
+mod replica;
 mod resources;
 mod scripts;

@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
+use crate::server::redis_client::Redis;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -41,7 +41,7 @@ pub struct PurchaseClaim {
 /// The in-flight lock of one attempt.
 #[must_use = "release the lock to let a retry through"]
 pub struct InFlight {
-    redis: ConnectionManager,
+    redis: Redis,
     lock: String,
     token: String,
 }
@@ -97,14 +97,14 @@ impl Contract for ReleaseLock<'_> {
 
 #[derive(Clone)]
 pub struct Idempotency {
-    redis: ConnectionManager,
+    redis: Redis,
     keyspace: Keyspace,
     /// How long the lock lasts: longer than any attempt can run.
     lock_ttl: Duration,
 }
 
 impl Idempotency {
-    pub fn new(redis: ConnectionManager, keyspace: Keyspace, payment_timeout: Duration) -> Self {
+    pub fn new(redis: Redis, keyspace: Keyspace, payment_timeout: Duration) -> Self {
         Self {
             redis,
             keyspace,

@@ -37,17 +37,32 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Keyspace {
     prefix: Arc<str>,
+    /// Live events go out on sharded channels (`SPUBLISH`, Redis Cluster), so a showtime's
+    /// channel lives on the shard of its keys; otherwise on plain ones (`PUBLISH`).
+    sharded: bool,
 }
 
 impl Keyspace {
     pub fn new(prefix: &str) -> Self {
         Self {
             prefix: prefix.into(),
+            sharded: false,
+        }
+    }
+
+    /// The keyspace of a Redis Cluster deployment: sharded live channels.
+    pub fn sharded(prefix: &str) -> Self {
+        Self {
+            sharded: true,
+            ..Self::new(prefix)
         }
     }
 
     pub fn showtime(&self, showtime: i64) -> ShowtimeKeys {
-        ShowtimeKeys::new(&self.prefix, showtime)
+        ShowtimeKeys {
+            sharded: self.sharded,
+            ..ShowtimeKeys::new(&self.prefix, showtime)
+        }
     }
 
     /// Showtime → when the sweeper should next look at it.
@@ -84,12 +99,22 @@ impl Keyspace {
 #[derive(Debug, Clone)]
 pub struct ShowtimeKeys {
     base: String,
+    sharded: bool,
+}
+
+/// Where a script publishes its live event: the channel, and whether it is sharded (the
+/// prelude's `publish` picks `SPUBLISH` or `PUBLISH` from it).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EventChannel {
+    pub name: String,
+    pub sharded: bool,
 }
 
 impl ShowtimeKeys {
     pub fn new(prefix: &str, showtime: i64) -> Self {
         Self {
             base: format!("{prefix}:{{st:{showtime}}}"),
+            sharded: false,
         }
     }
 
@@ -163,6 +188,14 @@ impl ShowtimeKeys {
 
     pub fn channel(&self) -> String {
         format!("{}:events", self.base)
+    }
+
+    /// The channel as scripts are given it.
+    pub fn event_channel(&self) -> EventChannel {
+        EventChannel {
+            name: self.channel(),
+            sharded: self.sharded,
+        }
     }
 }
 

@@ -52,9 +52,11 @@ local function sold_cache_missing()
 end
 local NEEDS_SOLD = reply('needs_sold')
 
--- One live event on the showtime's channel (decoded by `live::SeatEvent`).
+-- One live event on the showtime's channel (decoded by `live::SeatEvent`): a sharded channel
+-- on Redis Cluster, so it is published on the shard that holds the showtime's keys.
 local function publish(event)
-  redis.call('PUBLISH', A.channel, cjson.encode(event))
+  local command = A.channel.sharded and 'SPUBLISH' or 'PUBLISH'
+  redis.call(command, A.channel.name, cjson.encode(event))
 end
 
 -- Seats were freed: the waiting line has first claim on them until it is served again.

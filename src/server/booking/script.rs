@@ -9,8 +9,8 @@
 
 use std::sync::LazyLock;
 
+use crate::server::redis_client::Redis;
 use redis::Script;
-use redis::aio::ConnectionManager;
 use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -124,10 +124,7 @@ impl ScriptCall {
 }
 
 /// Runs `contract`'s script and decodes its reply.
-pub async fn run<C: Contract>(
-    redis: &mut ConnectionManager,
-    contract: &C,
-) -> Result<C::Reply, AppError> {
+pub async fn run<C: Contract>(redis: &mut Redis, contract: &C) -> Result<C::Reply, AppError> {
     let script = C::script();
     let call = contract.call();
     let mut invocation = script.script.prepare_invoke();

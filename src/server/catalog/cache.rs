@@ -6,8 +6,8 @@
 //! change is announced ([`changes`](super::changes)). The TTL still matters without changes:
 //! the lists only show showtimes that have not started, and time moves on.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::app::catalog::{MovieCard, ShowtimeDetail};
 use crate::app::error::AppError;
@@ -19,6 +19,8 @@ pub struct CatalogCache {
     now_showing: BoundedCache<(), Arc<Vec<MovieCard>>>,
     movies: BoundedCache<i64, Arc<MovieCard>>,
     showtimes: BoundedCache<i64, Arc<ShowtimeDetail>>,
+    /// When the catalog last changed (as far as this instance heard).
+    changed_at: Arc<Mutex<Option<Instant>>>,
 }
 
 impl CatalogCache {
@@ -28,6 +30,7 @@ impl CatalogCache {
             now_showing: BoundedCache::new(1, ttl),
             movies: BoundedCache::new(capacity, ttl),
             showtimes: BoundedCache::new(capacity, ttl),
+            changed_at: Arc::default(),
         }
     }
 
@@ -59,9 +62,19 @@ impl CatalogCache {
 
     /// Forgets everything (the catalog changed).
     pub fn clear(&self) {
+        *self.changed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
         self.now_showing.clear();
         self.movies.clear();
         self.showtimes.clear();
+    }
+
+    /// Whether the catalog changed less than `window` ago (reads then avoid the replica,
+    /// which may not have the change yet).
+    pub fn changed_within(&self, window: Duration) -> bool {
+        self.changed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < window)
     }
 }
 

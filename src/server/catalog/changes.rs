@@ -13,7 +13,9 @@
 //! (re)subscribes, and the caches' TTL bounds whatever is left. Nothing else in the app
 //! depends on this channel, and it is the only Redis this module touches: a `PUBLISH` on the
 //! shared connection and a subscription on a connection of its own (a subscribed connection
-//! can do nothing else). On Redis Cluster a plain `PUBLISH` reaches subscribers on every node.
+//! can do nothing else). On Redis Cluster (`REDIS_CLUSTER_NODES`) a plain `PUBLISH`, sent to
+//! any node, reaches subscribers on every node, so the subscription is made on whichever seed
+//! node answers, going round them when one fails.
 
 use std::time::Duration;
 
@@ -51,17 +53,17 @@ pub async fn changed(state: &AppState) {
 /// Listens for catalog changes for as long as the instance runs.
 pub fn spawn_listener(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let client = match redis::Client::open(state.settings.redis_url.as_str()) {
-            Ok(client) => client,
-            Err(error) => {
-                tracing::error!(%error, "catalog changes cannot be heard: bad Redis URL");
+        let clients = match subscription_clients(&state.settings) {
+            Ok(clients) if !clients.is_empty() => clients,
+            _ => {
+                tracing::error!("catalog changes cannot be heard: no valid Redis URL");
                 return;
             }
         };
         let channel = channel(&state);
         let mut backoff = MIN_BACKOFF;
-        loop {
-            match subscribe(&client, &channel).await {
+        for client in clients.iter().cycle() {
+            match subscribe(client, &channel).await {
                 Ok(mut pubsub) => {
                     backoff = MIN_BACKOFF;
                     // Whatever was announced while we were not listening is unknown.
@@ -105,6 +107,21 @@ async fn subscribe(
                 "subscription timed out",
             )))
         })
+}
+
+/// Where a subscription may be made: the one server, or each seed node of the cluster.
+fn subscription_clients(
+    settings: &crate::server::Settings,
+) -> Result<Vec<redis::Client>, redis::RedisError> {
+    if settings.redis_cluster_nodes.is_empty() {
+        Ok(vec![redis::Client::open(settings.redis_url.as_str())?])
+    } else {
+        settings
+            .redis_cluster_nodes
+            .iter()
+            .map(|node| redis::Client::open(node.as_str()))
+            .collect()
+    }
 }
 
 fn channel(state: &AppState) -> String {

@@ -12,6 +12,8 @@ pub mod demo;
 pub use cache::CatalogCache;
 pub use changes::changed;
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::PgPool;
@@ -29,29 +31,12 @@ const LISTING_DAYS: i32 = 7;
 #[tracing::instrument]
 pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
     let state = AppState::current()?;
-    let movies = state
-        .catalog
-        .now_showing(load_now_showing(&state.db))
-        .await?;
+    let load = async { Ok(read(&state, |db| Box::pin(now_showing_from(db))).await?) };
+    let movies = state.catalog.now_showing(load).await?;
     Ok(movies.as_ref().clone())
 }
 
-#[tracing::instrument]
-pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
-    let state = AppState::current()?;
-    let movie = state.catalog.movie(id, load_movie(&state.db, id)).await?;
-    Ok(movie.as_ref().clone())
-}
-
-#[tracing::instrument]
-pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
-    let state = AppState::current()?;
-    let load = async { Ok(load_showtime(&state.db, id).await?.detail) };
-    let showtime = state.catalog.showtime(id, load).await?;
-    Ok(showtime.as_ref().clone())
-}
-
-async fn load_now_showing(db: &PgPool) -> Result<Vec<MovieCard>, AppError> {
+async fn now_showing_from(db: &PgPool) -> Result<Vec<MovieCard>, sqlx::Error> {
     let movies = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies ORDER BY title",
     )
@@ -68,16 +53,72 @@ async fn load_now_showing(db: &PgPool) -> Result<Vec<MovieCard>, AppError> {
         .collect())
 }
 
-async fn load_movie(db: &PgPool, id: i64) -> Result<MovieCard, AppError> {
-    let movie = sqlx::query_as::<_, MovieRow>(
+#[tracing::instrument]
+pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
+    let state = AppState::current()?;
+    let load = async {
+        read(&state, |db| Box::pin(movie_from(db, id)))
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("movie {id}")))
+    };
+    let movie = state.catalog.movie(id, load).await?;
+    Ok(movie.as_ref().clone())
+}
+
+async fn movie_from(db: &PgPool, id: i64) -> Result<Option<MovieCard>, sqlx::Error> {
+    let Some(movie) = sqlx::query_as::<_, MovieRow>(
         "SELECT id, title, synopsis, runtime_minutes, rating, poster_hue FROM movies WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)
     .await?
-    .ok_or_else(|| AppError::not_found(format!("movie {id}")))?;
+    else {
+        return Ok(None);
+    };
     let showtimes = upcoming_showtimes(db, Some(id)).await?;
-    Ok(movie.into_card(showtimes.iter()))
+    Ok(Some(movie.into_card(showtimes.iter())))
+}
+
+#[tracing::instrument]
+pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
+    let state = AppState::current()?;
+    let showtime = state
+        .catalog
+        .showtime(id, showtime_from(&state, id))
+        .await?;
+    Ok(showtime.as_ref().clone())
+}
+
+async fn showtime_from(state: &AppState, id: i64) -> Result<ShowtimeDetail, AppError> {
+    // Booking reads the same showtime from the primary (`booking::showtimes`); the page may
+    // show it from the replica.
+    if let Some(replica) = replica(state).filter(|r| r.is_fresh()) {
+        match load_showtime(replica.pool(), id).await {
+            Ok(loaded) => return Ok(loaded.detail),
+            Err(AppError::NotFound { .. }) => {} // not replicated yet, perhaps
+            Err(error) => tracing::warn!(?error, "showtime read failed on the replica"),
+        }
+    }
+    Ok(load_showtime(&state.db, id).await?.detail)
+}
+
+/// A catalog read on the replica when it may serve it (see [`replica`]), else on the primary.
+async fn read<T>(
+    state: &AppState,
+    query: impl for<'a> Fn(&'a PgPool) -> super::db::ReadFuture<'a, T>,
+) -> Result<T, sqlx::Error> {
+    super::db::read_catalog(&state.db, replica(state), query).await
+}
+
+/// The replica, unless the catalog changed within the replica's allowed lag (plus its
+/// monitor's interval): a fresh replica may still be that far behind, so it may not have
+/// the change yet, and what is read now is cached until the TTL.
+fn replica(state: &AppState) -> Option<&super::db::Replica> {
+    let window = state.settings.database_replica_max_lag + Duration::from_secs(2);
+    state
+        .replica
+        .as_ref()
+        .filter(|_| !state.catalog.changed_within(window))
 }
 
 /// A showtime as the catalog shows it, and when it starts.

@@ -14,7 +14,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::server::redis_client::Redis;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -216,13 +216,13 @@ pub struct Asker<'a> {
 
 #[derive(Clone)]
 pub struct Limiter {
-    redis: ConnectionManager,
+    redis: Redis,
     keyspace: Keyspace,
     limits: RateLimits,
 }
 
 impl Limiter {
-    pub fn new(redis: ConnectionManager, keyspace: Keyspace, limits: RateLimits) -> Self {
+    pub fn new(redis: Redis, keyspace: Keyspace, limits: RateLimits) -> Self {
         Self {
             redis,
             keyspace,

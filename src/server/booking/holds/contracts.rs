@@ -42,7 +42,7 @@ impl<'a> SessionSeats<'a> {
             .keys("seat", seat_keys(self.keys, self.seats))
             .arg("session", self.session)
             .arg("seats", self.seats)
-            .arg("channel", self.keys.channel())
+            .arg("channel", self.keys.event_channel())
     }
 }
 
@@ -310,7 +310,7 @@ impl Contract for MarkSold<'_> {
                 "holder_seats",
                 self.holders.iter().map(|s| keys.holder_seats(s)),
             )
-            .arg("channel", keys.channel())
+            .arg("channel", keys.event_channel())
             .arg("seats", self.seats)
             .arg("holders", self.holders)
     }
@@ -342,7 +342,7 @@ impl Contract for LoadSold<'_> {
             .key("sold", keys.sold())
             .key("sold_loaded", keys.sold_loaded())
             .key("version", keys.version())
-            .arg("channel", keys.channel())
+            .arg("channel", keys.event_channel())
             .arg("seats", self.sold)
             .arg("base", self.base)
     }
@@ -379,7 +379,7 @@ impl Contract for Expire<'_> {
             .key("line", keys.line())
             .key("line_served", keys.line_served())
             .keys("seat", seat_keys(keys, self.due))
-            .arg("channel", keys.channel())
+            .arg("channel", keys.event_channel())
             .arg("seats", self.due)
     }
 }

@@ -25,8 +25,8 @@ mod view;
 
 use std::time::Duration;
 
+use crate::server::redis_client::Redis;
 use redis::AsyncCommands;
-use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use self::contracts::{LoadSold, Retire, RetireReply};
@@ -103,13 +103,13 @@ pub struct Released {
 
 #[derive(Clone)]
 pub struct HoldEngine {
-    redis: ConnectionManager,
+    redis: Redis,
     keyspace: Keyspace,
     rules: HoldRules,
 }
 
 impl HoldEngine {
-    pub fn new(redis: ConnectionManager, keyspace: Keyspace, rules: HoldRules) -> Self {
+    pub fn new(redis: Redis, keyspace: Keyspace, rules: HoldRules) -> Self {
         Self {
             redis,
             keyspace,
@@ -125,7 +125,7 @@ impl HoldEngine {
         self.keyspace.showtime(showtime)
     }
 
-    fn redis(&self) -> ConnectionManager {
+    fn redis(&self) -> Redis {
         self.redis.clone()
     }
 

@@ -58,7 +58,7 @@ impl Contract for Join<'_> {
             .arg("cap", self.max_length)
             .arg("client", self.client)
             .arg("ip_max", self.max_seats_per_client)
-            .arg("channel", keys.channel())
+            .arg("channel", keys.event_channel())
             .arg("seats", seats)
     }
 }
@@ -87,7 +87,7 @@ impl Contract for Leave<'_> {
             .key("line_party", self.keys.line_party())
             .key("line_ip", self.keys.line_ip())
             .arg("session", self.session)
-            .arg("channel", self.keys.channel())
+            .arg("channel", self.keys.event_channel())
     }
 }
 
@@ -147,7 +147,7 @@ impl Contract for Serve<'_> {
                 "holder_seats",
                 self.waiting.iter().map(|s| keys.holder_seats(s)),
             )
-            .arg("channel", keys.channel())
+            .arg("channel", keys.event_channel())
             .arg("ttl", ms(self.offer_ttl))
             .arg("extensions", self.extensions_used)
             .arg("grace", ms(self.checkout_grace))

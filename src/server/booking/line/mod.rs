@@ -22,7 +22,7 @@ pub mod contracts;
 
 use std::time::Duration;
 
-use redis::aio::ConnectionManager;
+use crate::server::redis_client::Redis;
 use sqlx::PgPool;
 
 use self::contracts::{Join, JoinReply, Leave, LeaveReply, Serve, ServeReply};
@@ -66,7 +66,7 @@ impl LineRules {
 
 #[derive(Clone)]
 pub struct WaitingLine {
-    redis: ConnectionManager,
+    redis: Redis,
     keyspace: Keyspace,
     /// Offers are holds: the line relies on the hold engine's sold-seat cache and sweeper.
     holds: HoldEngine,
@@ -74,12 +74,7 @@ pub struct WaitingLine {
 }
 
 impl WaitingLine {
-    pub fn new(
-        redis: ConnectionManager,
-        keyspace: Keyspace,
-        holds: HoldEngine,
-        rules: LineRules,
-    ) -> Self {
+    pub fn new(redis: Redis, keyspace: Keyspace, holds: HoldEngine, rules: LineRules) -> Self {
         Self {
             redis,
             keyspace,
