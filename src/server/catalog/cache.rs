@@ -19,6 +19,9 @@ pub struct CatalogCache {
     now_showing: BoundedCache<(), Arc<Vec<MovieCard>>>,
     movies: BoundedCache<i64, Arc<MovieCard>>,
     showtimes: BoundedCache<i64, Arc<ShowtimeDetail>>,
+    /// Names this instance in its own change announcements, so that it does not empty its
+    /// caches a second time when Redis echoes them back.
+    origin: Arc<str>,
 }
 
 impl CatalogCache {
@@ -28,6 +31,7 @@ impl CatalogCache {
             now_showing: BoundedCache::new(1, ttl),
             movies: BoundedCache::new(capacity, ttl),
             showtimes: BoundedCache::new(capacity, ttl),
+            origin: crate::server::session::random_token().into(),
         }
     }
 
@@ -55,6 +59,11 @@ impl CatalogCache {
     ) -> Result<Arc<ShowtimeDetail>, AppError> {
         let load = async { load.await.map(Arc::new) };
         counted("showtime", self.showtimes.get_or_load(id, load).await)
+    }
+
+    /// This instance, in change announcements.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Forgets everything (the catalog changed).
