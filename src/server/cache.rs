@@ -6,9 +6,12 @@
 //! read again, so a change nobody announced still shows up eventually; and [`clear`] empties
 //! it when a change *is* announced.
 //!
-//! A load that started before a `clear` must not put its (possibly stale) answer back
-//! afterwards: [`get_or_load`] notes the cache's generation before loading and stores only if
-//! no `clear` happened meanwhile.
+//! Requests that miss the same key at once share one load (a new showtime on a busy sale, or
+//! every request right after a `clear`, would otherwise each read the database and exhaust
+//! its pool). A load that started before a `clear` must not put its (possibly stale) answer
+//! back afterwards, nor be joined by requests that come after the `clear`: `clear` forgets
+//! the loads under way along with the entries, and [`get_or_load`] stores only if no `clear`
+//! happened meanwhile.
 //!
 //! [`clear`]: BoundedCache::clear
 //! [`get_or_load`]: BoundedCache::get_or_load
@@ -18,6 +21,8 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
+
+use crate::app::error::AppError;
 
 pub struct BoundedCache<K, V> {
     inner: Arc<Inner<K, V>>,
@@ -41,9 +46,16 @@ struct Inner<K, V> {
 
 struct State<K, V> {
     entries: HashMap<K, Entry<V>>,
+    /// Loads under way, by key: whoever misses a key joins its load instead of starting one.
+    flights: HashMap<K, Flight<V>>,
     /// Bumped by every `clear`, under the write lock.
     generation: u64,
 }
+
+/// One load, shared by every request that missed its key while it ran: they all get its
+/// answer, an error included (so that a failing database fails them at once, rather than one
+/// after the other as each tries again).
+type Flight<V> = Arc<tokio::sync::OnceCell<Result<V, AppError>>>;
 
 struct Entry<V> {
     value: V,
@@ -66,6 +78,7 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
                 ttl,
                 state: RwLock::new(State {
                     entries: HashMap::new(),
+                    flights: HashMap::new(),
                     generation: 0,
                 }),
                 clock: AtomicU64::new(0),
@@ -73,30 +86,62 @@ impl<K: Eq + Hash + Clone, V: Clone> BoundedCache<K, V> {
         }
     }
 
-    /// The cached value of `key`, or `load`'s answer (kept unless the cache was cleared while
-    /// it loaded). Errors are not cached. Two requests missing at once both load; the second
-    /// store simply wins.
-    pub async fn get_or_load<E, F>(&self, key: K, load: F) -> Result<(V, Lookup), E>
+    /// The cached value of `key`, or the answer of the load under way for it, or `load`'s
+    /// answer (kept unless the cache was cleared while it loaded). Errors are not kept: the
+    /// next request after a failed load loads again.
+    pub async fn get_or_load<F>(&self, key: K, load: F) -> Result<(V, Lookup), AppError>
     where
-        F: Future<Output = Result<V, E>>,
+        F: Future<Output = Result<V, AppError>>,
     {
         if let Some(value) = self.cached(&key, Instant::now()) {
             return Ok((value, Lookup::Hit));
         }
-        let generation = self.generation();
-        let value = load.await?;
-        self.store(key, value.clone(), generation, Instant::now());
-        Ok((value, Lookup::Miss))
+        let (flight, generation) = {
+            let mut state = self.write();
+            let flight = state.flights.entry(key.clone()).or_default();
+            // A load is retired by its first request right after it has an answer. One still
+            // here with an answer is about to be, or lost that request on the way (cancelled):
+            // start afresh rather than hand out an answer of unknown age.
+            if flight.initialized() {
+                *flight = Flight::default();
+            }
+            (flight.clone(), state.generation)
+        };
+        // If the request running the load is cancelled, a waiting one runs its own.
+        let loaded = flight.get_or_init(|| load).await.clone();
+        self.land(key, &flight, loaded.as_ref().ok(), generation);
+        loaded.map(|value| (value, Lookup::Miss))
     }
 
-    /// Forgets every entry; loads under way when this is called keep their answer to
-    /// themselves.
+    /// Forgets every entry, and the loads under way: their answers go to those who asked
+    /// before, and are not kept.
     pub fn clear(&self) {
         let mut state = self.write();
         state.generation += 1;
         state.entries.clear();
+        state.flights.clear();
     }
 
+    /// A load ended: the first of its requests to get here retires it and keeps its answer
+    /// (if the cache was not cleared since).
+    fn land(&self, key: K, flight: &Flight<V>, value: Option<&V>, generation: u64) {
+        {
+            let mut state = self.write();
+            let ours = state
+                .flights
+                .get(&key)
+                .is_some_and(|f| Arc::ptr_eq(f, flight));
+            if !ours {
+                return;
+            }
+            state.flights.remove(&key);
+        }
+        if let Some(value) = value {
+            self.store(key, value.clone(), generation, Instant::now());
+        }
+    }
+
+    #[cfg(test)]
     fn generation(&self) -> u64 {
         self.read().generation
     }
@@ -211,19 +256,75 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn requests_missing_one_key_at_once_share_one_load() {
+        let cache = cache(10);
+        let loads = AtomicU64::new(0);
+        let (gate, opened) = tokio::sync::watch::channel(false);
+        let load = || {
+            let mut opened = opened.clone();
+            let loads = &loads;
+            async move {
+                loads.fetch_add(1, Ordering::SeqCst);
+                let _ = opened.wait_for(|open| *open).await;
+                Ok::<_, AppError>("one")
+            }
+        };
+        let waiting = futures_util::future::join_all((0..20).map(|_| cache.get_or_load(1, load())));
+        let opening = async {
+            tokio::task::yield_now().await;
+            gate.send_replace(true);
+        };
+        let (answers, ()) = tokio::join!(waiting, opening);
+        assert!(answers.iter().all(|a| a.as_ref().unwrap().0 == "one"));
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+        assert_eq!(cache.cached(&1, Instant::now()), Some("one"));
+    }
+
+    #[tokio::test]
+    async fn a_clear_during_a_load_starts_a_new_one_for_later_requests() {
+        let cache = cache(10);
+        let (gate, opened) = tokio::sync::watch::channel(false);
+        let slow = {
+            let mut opened = opened.clone();
+            async move {
+                let _ = opened.wait_for(|open| *open).await;
+                Ok::<_, AppError>("before the change")
+            }
+        };
+        let early = cache.get_or_load(1, slow);
+        let later = async {
+            tokio::task::yield_now().await;
+            cache.clear();
+            let answer = cache.get_or_load(1, async { Ok::<_, AppError>("after the change") });
+            let answer = answer.await.unwrap().0;
+            gate.send_replace(true);
+            answer
+        };
+        let (early, later) = tokio::join!(early, later);
+        assert_eq!(early.unwrap().0, "before the change");
+        assert_eq!(later, "after the change");
+        assert_eq!(cache.cached(&1, Instant::now()), Some("after the change"));
+    }
+
+    #[tokio::test]
     async fn get_or_load_loads_once_and_does_not_keep_errors() {
         let cache = cache(10);
         let (value, lookup) = cache
-            .get_or_load(1, async { Ok::<_, ()>("one") })
+            .get_or_load(1, async { Ok::<_, AppError>("one") })
             .await
             .unwrap();
         assert_eq!((value, lookup), ("one", Lookup::Miss));
         let (value, lookup) = cache
-            .get_or_load(1, async { Ok::<_, ()>("other") })
+            .get_or_load(1, async { Ok::<_, AppError>("other") })
             .await
             .unwrap();
         assert_eq!((value, lookup), ("one", Lookup::Hit));
-        assert!(cache.get_or_load(2, async { Err(()) }).await.is_err());
+        assert!(
+            cache
+                .get_or_load(2, async { Err(AppError::Internal) })
+                .await
+                .is_err()
+        );
         assert_eq!(cache.len(), 1);
     }
 }

@@ -21,6 +21,9 @@ pub struct CatalogCache {
     showtimes: BoundedCache<i64, Arc<ShowtimeDetail>>,
     /// When the catalog last changed (as far as this instance heard).
     changed_at: Arc<Mutex<Option<Instant>>>,
+    /// Names this instance in its own change announcements, so that it does not empty its
+    /// caches a second time when Redis echoes them back.
+    origin: Arc<str>,
 }
 
 impl CatalogCache {
@@ -31,6 +34,7 @@ impl CatalogCache {
             movies: BoundedCache::new(capacity, ttl),
             showtimes: BoundedCache::new(capacity, ttl),
             changed_at: Arc::default(),
+            origin: crate::server::session::random_token().into(),
         }
     }
 
@@ -58,6 +62,11 @@ impl CatalogCache {
     ) -> Result<Arc<ShowtimeDetail>, AppError> {
         let load = async { load.await.map(Arc::new) };
         counted("showtime", self.showtimes.get_or_load(id, load).await)
+    }
+
+    /// This instance, in change announcements.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// Forgets everything (the catalog changed).

@@ -2,9 +2,10 @@
 //!
 //! Whoever changes movies, showtimes or prices (today the demo catalog's top-up at start;
 //! staff edits later) commits the change in Postgres and then calls [`changed`]: this
-//! instance's caches are emptied at once and a message goes out on the channel
+//! instance's caches are emptied at once and a message naming it goes out on the channel
 //! `<prefix>:catalog` (`Keyspace::catalog_channel`). Every instance keeps one subscription to
-//! it ([`spawn_listener`]) and empties its caches on each message: the catalog answers
+//! it ([`spawn_listener`]) and empties its caches on each message from another instance (its
+//! own it has acted on already): the catalog answers
 //! (`catalog::cache`) and booking's showtimes (`booking::showtimes`: a showtime's prices or
 //! start may be what changed).
 //!
@@ -35,7 +36,7 @@ pub async fn changed(state: &AppState) {
     let channel = channel(state);
     let published: Result<i64, _> = redis::cmd("PUBLISH")
         .arg(&channel)
-        .arg("changed")
+        .arg(state.catalog.origin())
         .query_async(&mut state.redis.clone())
         .await;
     match published {
@@ -69,8 +70,11 @@ pub fn spawn_listener(state: AppState) -> JoinHandle<()> {
                     // Whatever was announced while we were not listening is unknown.
                     forget(&state, "subscribed");
                     let mut messages = pubsub.on_message();
-                    while messages.next().await.is_some() {
-                        forget(&state, "announced");
+                    while let Some(message) = messages.next().await {
+                        let origin: Option<String> = message.get_payload().ok();
+                        if origin.as_deref() != Some(state.catalog.origin()) {
+                            forget(&state, "announced");
+                        }
                     }
                     tracing::warn!(channel, "catalog changes: Redis connection lost");
                 }
