@@ -23,6 +23,8 @@ pub use sale::Stretch;
 mod seats;
 mod view;
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::server::redis_client::Redis;
@@ -106,6 +108,10 @@ pub struct HoldEngine {
     redis: Redis,
     keyspace: Keyspace,
     rules: HoldRules,
+    /// One rebuild of a showtime's sold seats at a time on this instance: after a flush,
+    /// every request of a busy showtime finds the cache missing at once, and one rebuild
+    /// serves them all.
+    rebuilds: Arc<std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>>,
 }
 
 impl HoldEngine {
@@ -114,6 +120,7 @@ impl HoldEngine {
             redis,
             keyspace,
             rules,
+            rebuilds: Arc::default(),
         }
     }
 
@@ -164,6 +171,19 @@ impl HoldEngine {
     /// starting a new version epoch (see [`EPOCH_SHIFT`]).
     #[tracing::instrument(skip(self, db))]
     pub async fn rebuild_sold(&self, db: &PgPool, showtime: i64) -> Result<(), AppError> {
+        let turn = {
+            let mut rebuilds = self.rebuilds.lock().unwrap_or_else(|e| e.into_inner());
+            rebuilds.entry(showtime).or_default().clone()
+        };
+        let _turn = turn.lock().await;
+        // Someone else's rebuild may have finished while this one waited its turn.
+        let loaded: bool = self
+            .redis()
+            .exists(self.keys(showtime).sold_loaded())
+            .await?;
+        if loaded {
+            return Ok(());
+        }
         let sold: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT t.seat_id FROM tickets t JOIN orders o ON o.id = t.order_id
               WHERE t.showtime_id = $1 AND t.active AND o.status IN {}",
