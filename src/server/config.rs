@@ -101,6 +101,75 @@ pub struct Settings {
     /// `TEST_GATEWAY_DELAY_MS`: the test payment gateway answers this long after capturing
     /// (0 by default), to exercise timeouts and crashes mid-payment.
     pub test_gateway_delay: Duration,
+    /// `CATALOG_MAX_AGE_SECS`: how long browsers and shared caches (a CDN) may reuse a catalog
+    /// response (`Cache-Control: public, max-age=…`); 0 makes them revalidate every time.
+    pub catalog_max_age: Duration,
+    /// `CATALOG_STALE_SECS`: how much longer a cache may serve a catalog response while it
+    /// revalidates it in the background (`stale-while-revalidate=…`).
+    pub catalog_stale: Duration,
+    /// `CATALOG_CACHE_SIZE`: movies, and showtimes, kept in process by the catalog cache
+    /// (each; the least recently used goes first).
+    pub catalog_cache_size: usize,
+    /// `CATALOG_CACHE_TTL_SECS`: a cached catalog answer older than this is read again, even
+    /// if no change was announced (a lost message, showtimes that have started since).
+    pub catalog_cache_ttl: Duration,
+    /// `METRICS`: serve `GET /metrics` (Prometheus text format) and record metrics.
+    pub metrics: bool,
+    /// `METRICS_TOKEN`: a scraper that sends `Authorization: Bearer <token>` may read
+    /// `/metrics` from anywhere; without it only a direct, loopback caller may.
+    pub metrics_token: Option<Secret>,
+    /// `LOG_FORMAT`: `text` (default) or `json` (one JSON object per line).
+    pub log_format: LogFormat,
+}
+
+/// A value that must not show up in logs (`Settings` is `Debug`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the `tracing` default).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = ();
+
+    fn from_str(raw: &str) -> Result<Self, ()> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            _ => Err(()),
+        }
+    }
+}
+
+impl LogFormat {
+    /// `LOG_FORMAT` as logging needs it before the settings are read; a malformed value
+    /// logs as text, and then stops the server when the settings are read.
+    pub fn from_env() -> Self {
+        parsed(&|name| std::env::var(name).ok(), "LOG_FORMAT", "text").unwrap_or_default()
+    }
 }
 
 impl Settings {
@@ -169,6 +238,13 @@ impl Settings {
                 "TEST_GATEWAY_DELAY_MS",
                 "0",
             )?),
+            catalog_max_age: Duration::from_secs(parsed(&lookup, "CATALOG_MAX_AGE_SECS", "30")?),
+            catalog_stale: Duration::from_secs(parsed(&lookup, "CATALOG_STALE_SECS", "60")?),
+            catalog_cache_size: positive(&lookup, "CATALOG_CACHE_SIZE", "1000")?,
+            catalog_cache_ttl: secs(&lookup, "CATALOG_CACHE_TTL_SECS", "60")?,
+            metrics: parsed_bool(&lookup, "METRICS", true)?,
+            metrics_token: token(&lookup, "METRICS_TOKEN")?,
+            log_format: parsed(&lookup, "LOG_FORMAT", "text")?,
         }
         .checked()
     }
@@ -287,6 +363,27 @@ fn prefix(lookup: &impl Fn(&str) -> Option<String>) -> Result<String, ConfigErro
     }
 }
 
+/// An optional bearer token: at least 16 characters (it guards what the service reveals about
+/// itself), printable ASCII without spaces (it travels in a header).
+fn token(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<Secret>, ConfigError> {
+    let Some(value) = lookup(name).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let value = value.trim();
+    if value.len() >= 16 && value.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(Some(Secret(value.to_string())))
+    } else {
+        Err(ConfigError {
+            name,
+            // Not the value: it is meant to be a secret.
+            value: format!("({} characters; need at least 16, no spaces)", value.len()),
+        })
+    }
+}
+
 fn parsed_bool(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -341,6 +438,35 @@ mod tests {
         assert_eq!(s.shutdown_grace, Duration::from_secs(20));
         assert_eq!((s.ws_max_connections, s.ws_max_per_ip), (10_000, 20));
         assert_eq!(s.showtime_cache_size, 1000);
+        assert_eq!(s.catalog_max_age, Duration::from_secs(30));
+        assert_eq!(s.catalog_stale, Duration::from_secs(60));
+        assert_eq!(s.catalog_cache_size, 1000);
+        assert_eq!(s.catalog_cache_ttl, Duration::from_secs(60));
+        assert!(s.metrics);
+        assert_eq!(s.metrics_token, None);
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn observability_settings_parse_and_keep_the_token_out_of_debug() {
+        let s = settings(&[
+            ("LOG_FORMAT", "JSON"),
+            ("METRICS", "off"),
+            ("METRICS_TOKEN", "0123456789abcdef-token"),
+        ])
+        .unwrap();
+        assert_eq!(s.log_format, LogFormat::Json);
+        assert!(!s.metrics);
+        assert_eq!(
+            s.metrics_token.as_ref().map(Secret::expose),
+            Some("0123456789abcdef-token")
+        );
+        assert!(!format!("{s:?}").contains("0123456789abcdef"));
+        let err = settings(&[("LOG_FORMAT", "xml")]).unwrap_err();
+        assert_eq!(err.name, "LOG_FORMAT");
+        let err = settings(&[("METRICS_TOKEN", "short")]).unwrap_err();
+        assert_eq!(err.name, "METRICS_TOKEN");
+        assert!(!err.value.contains("short"));
     }
 
     #[test]

@@ -7,10 +7,12 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::telemetry::metrics;
 use crate::app::error::AppError;
 
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
+        metrics::postgres_error(&error);
         tracing::error!(error = %error, "database error");
         AppError::Internal
     }
@@ -18,8 +20,42 @@ impl From<sqlx::Error> for AppError {
 
 impl From<redis::RedisError> for AppError {
     fn from(error: redis::RedisError) -> Self {
+        metrics::redis_error(&error);
         tracing::error!(error = %error, "redis error");
         AppError::Internal
+    }
+}
+
+impl AppError {
+    /// The error's code on the wire (the `error` field of its JSON body, docs/api.md): a
+    /// closed set, hence also the `outcome` label of metrics. No `_` arm: a new variant gets
+    /// its code here.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound { .. } => "not_found",
+            AppError::BadInput { .. } => "bad_input",
+            AppError::SeatTaken { .. } => "seat_taken",
+            AppError::HoldExpired { .. } => "hold_expired",
+            AppError::NotYourHold { .. } => "not_your_hold",
+            AppError::TooManySeats { .. } => "too_many_seats",
+            AppError::ClientLimit { .. } => "client_limit",
+            AppError::ExtendLimit { .. } => "extend_limit",
+            AppError::InLine => "in_line",
+            AppError::AlreadyInLine { .. } => "already_in_line",
+            AppError::HoldingSeats => "holding_seats",
+            AppError::SeatsAvailable { .. } => "seats_available",
+            AppError::LineFull { .. } => "line_full",
+            AppError::ShowtimeStarted => "showtime_started",
+            AppError::PaymentDeclined { .. } => "payment_declined",
+            AppError::IdempotencyMismatch => "idempotency_mismatch",
+            AppError::PurchaseInProgress => "purchase_in_progress",
+            AppError::PaymentPending { .. } => "payment_pending",
+            AppError::TooLarge { .. } => "too_large",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Forbidden => "forbidden",
+            AppError::Internal => "internal",
+            AppError::Transport { .. } => "transport",
+        }
     }
 }
 
@@ -78,4 +114,31 @@ pub async fn api_error_status(
         error.add_headers(&mut parts.headers);
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_errors_code_is_the_tag_of_its_json_body() {
+        for error in [
+            AppError::not_found("showtime 1"),
+            AppError::bad_input("no"),
+            AppError::SeatTaken { seats: vec![] },
+            AppError::NotYourHold { seats: vec![] },
+            AppError::SeatsAvailable { available: 1 },
+            AppError::ShowtimeStarted,
+            AppError::PaymentDeclined {
+                message: "x".into(),
+            },
+            AppError::IdempotencyMismatch,
+            AppError::PaymentPending { retry_after_ms: 1 },
+            AppError::RateLimited { retry_after_ms: 1 },
+            AppError::Internal,
+        ] {
+            let body = serde_json::to_value(&error).unwrap();
+            assert_eq!(body["error"], error.code(), "{error:?}");
+        }
+    }
 }

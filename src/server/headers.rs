@@ -8,11 +8,11 @@
 //! `nonce="…"` attributes always agree.
 
 use axum::extract::{Request, State};
-use axum::http::HeaderValue;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -25,6 +25,10 @@ pub struct CspNonce(String);
 impl CspNonce {
     fn generate() -> Self {
         Self(super::session::random_token())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -49,11 +53,13 @@ fn policy(nonce: &CspNonce) -> String {
 }
 
 /// Responses that may show a visitor's holds, orders or session: never stored by a browser
-/// or a shared cache. Static files (`/pkg/`, public files) keep their normal caching.
+/// or a shared cache. Static files (`/pkg/`, public files) keep their normal caching; the
+/// catalog's server functions are the same for everyone and get theirs from `caching.rs`.
 fn is_private(path: &str) -> bool {
     ["/api/", "/showtimes/", "/orders/", "/ws/"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
+        && super::caching::catalog_route(path).is_none()
 }
 
 /// Makes the request's nonce and sets the security headers on its response.
@@ -66,8 +72,11 @@ pub async fn middleware(
     let private = is_private(request.uri().path());
     request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
+    // A 304 has no content to protect, and its headers replace those the client stored
+    // with its copy: a new nonce there would no longer match that copy's scripts.
+    let not_modified = response.status() == StatusCode::NOT_MODIFIED;
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&policy(&nonce)) {
+    if !not_modified && let Ok(value) = HeaderValue::from_str(&policy(&nonce)) {
         headers.insert(CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -4,7 +4,10 @@
 //! - [`state`]: the one `AppState` handed to pages, server functions and handlers.
 //! - [`error`]: how infrastructure failures become an opaque `AppError::Internal`.
 //! - [`db`]: the Postgres pool and the embedded migrations.
-//! - [`catalog`]: catalog queries behind the catalog server functions, and the demo catalog.
+//! - [`catalog`]: catalog queries behind the catalog server functions, their in-process cache
+//!   and its invalidation across instances, and the demo catalog.
+//! - [`cache`]: the bounded, expiring in-process cache the catalog and booking use.
+//! - [`caching`]: HTTP caching of the catalog (`Cache-Control`, `ETag`, `304`).
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
@@ -17,9 +20,12 @@
 //! - [`health`]: `GET /healthz`, and the draining flag it reports while the instance stops.
 //! - [`serve`]: the accept loop: header read timeout, bounded graceful shutdown.
 //! - [`startup`]: building the router and the running application, and shutting it down.
+//! - [`telemetry`]: logs (text or JSON), metrics and `GET /metrics`.
 
 pub mod body;
 pub mod booking;
+pub mod cache;
+pub mod caching;
 pub mod catalog;
 pub mod client;
 pub mod config;

@@ -70,9 +70,7 @@ pub async fn middleware(
         Some(session) => (session, false),
         None => (SessionId::generate(), true),
     };
-    // Static files and health checks need no session; do not hand out cookies for them.
-    let path = request.uri().path();
-    let mut persist = !(path.starts_with("/pkg/") || path == "/healthz" || path == "/favicon.svg");
+    let mut persist = needs_session(request.uri().path());
     // Sessions are free, so handing them out is limited per client address: past the
     // budget, a mutation without a session is refused, and a page is served without one.
     if fresh && persist {
@@ -104,6 +102,21 @@ pub async fn middleware(
         }
     }
     response
+}
+
+/// Whether a response to `path` hands out a session to a visitor who has none. Static files,
+/// health checks and metrics need none, and neither does the catalog (`caching.rs`): its
+/// responses are the same for everyone, so a CDN may share them, and a cookie in a shared
+/// response would make one session everyone's. A visitor's first session then comes with the
+/// first response that is theirs: a showtime page, or, when the browser navigates there from
+/// the home page, its `seat_map` call, which the page awaits before opening the live socket
+/// (so the socket and later calls carry that one session).
+fn needs_session(path: &str) -> bool {
+    !(path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/favicon.svg"
+        || path == "/metrics"
+        || super::caching::catalog_route(path).is_some())
 }
 
 /// A state-changing request sent by a page of another origin. Browsers say so in

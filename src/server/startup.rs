@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 use super::booking::payment::TestGateway;
 use super::booking::{reconciler, sweeper};
 use super::{
-    AppState, Settings, body, catalog, client, db, headers, health, live, redis_client, serve,
-    session, telemetry,
+    AppState, Settings, body, caching, catalog, client, db, headers, health, live, redis_client,
+    serve, session, telemetry,
 };
 use crate::app::{App, shell};
 
@@ -45,7 +45,7 @@ pub enum StartupError {
 
 /// The process entry point used by `main`.
 pub async fn run() -> ExitCode {
-    telemetry::init();
+    telemetry::init(super::config::LogFormat::from_env());
     super::faults::arm_from_env();
     let result = async {
         let settings = Settings::from_env()?;
@@ -78,9 +78,11 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let db = db::pool(&settings)?;
         db::migrate(&db).await?;
-        if settings.demo_catalog {
-            catalog::demo::ensure(&db).await?;
-        }
+        let showtimes_added = if settings.demo_catalog {
+            catalog::demo::ensure(&db).await?
+        } else {
+            0
+        };
         let redis = if settings.redis_cluster_nodes.is_empty() {
             redis_client::single(&settings.redis_url)?
         } else {
@@ -94,6 +96,14 @@ impl Application {
             settings,
             Arc::new(gateway),
         )?;
+        if showtimes_added > 0 {
+            // Instances already running cache the schedule this one just topped up. In the
+            // background: a Redis that is down must not hold up the start.
+            tokio::spawn({
+                let state = state.clone();
+                async move { catalog::changed(&state).await }
+            });
+        }
         Self::bind(state).await
     }
 
@@ -125,11 +135,21 @@ impl Application {
     /// Serves until `shutdown` completes, then drains for `DRAIN_SECS` (still serving, while
     /// `/healthz` answers 503), then closes the listener and the live sockets and lets
     /// in-flight requests finish, for at most `SHUTDOWN_GRACE_SECS`. Background tasks (the
-    /// hold sweeper, the reconciler) run as long as the server does.
+    /// hold sweeper, the reconciler, the replica monitor, the catalog change listener,
+    /// metrics upkeep) run as long as the server does.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) {
-        let sweeper = sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval);
-        let reconciler = reconciler::spawn(self.state.clone());
-        let replica = self.state.replica.clone().map(db::Replica::monitor);
+        let mut background = vec![
+            sweeper::spawn(self.state.clone(), self.state.settings.sweep_interval),
+            reconciler::spawn(self.state.clone()),
+            catalog::changes::spawn_listener(self.state.clone()),
+        ];
+        background.extend(self.state.replica.clone().map(db::Replica::monitor));
+        background.extend(
+            self.state
+                .metrics
+                .clone()
+                .map(telemetry::metrics::spawn_upkeep),
+        );
         let (period, draining) = (self.state.settings.drain, self.state.draining.clone());
         let shutdown = async move {
             shutdown.await;
@@ -150,10 +170,8 @@ impl Application {
             sockets.all_closed(),
         )
         .await;
-        sweeper.abort();
-        reconciler.abort();
-        if let Some(replica) = replica {
-            replica.abort();
+        for task in background {
+            task.abort();
         }
     }
 }
@@ -176,12 +194,14 @@ async fn drain(period: Duration, draining: &health::Draining) {
     tokio::time::sleep(period).await;
 }
 
-/// The whole HTTP surface: pages, server functions under `/api/`, health, static files.
+/// The whole HTTP surface: pages, server functions under `/api/`, health, metrics, static
+/// files.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(telemetry::metrics::scrape))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context, and pages give their inline scripts the response's CSP nonce.
@@ -200,6 +220,12 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::middleware,
         ))
+        // Outside the session layer, so it sees any cookie that layer sets; inside the
+        // headers layer, whose nonce it leaves out of a page's ETag.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            caching::middleware,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             client::middleware,
@@ -214,6 +240,8 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             state.settings.request_timeout,
         ))
+        // Outside the timeout, so requests that time out are counted too.
+        .layer(axum::middleware::from_fn(telemetry::http::middleware))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::server::redis_client::Redis;
 use axum::extract::FromRef;
 use leptos::prelude::{LeptosOptions, use_context};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sqlx::PgPool;
 
 use super::Settings;
@@ -17,6 +18,7 @@ use super::booking::keys::Keyspace;
 use super::booking::line::{LineRules, WaitingLine};
 use super::booking::payment::PaymentGateway;
 use super::booking::showtimes::ShowtimeCache;
+use super::catalog::CatalogCache;
 use super::db::Replica;
 use super::health::Draining;
 use super::limits::Limiter;
@@ -43,6 +45,10 @@ pub struct AppState {
     pub limiter: Limiter,
     /// Seats and prices of showtimes, cached in process.
     pub showtimes: ShowtimeCache,
+    /// The catalog's answers (now showing, movies, showtimes), cached in process.
+    pub catalog: CatalogCache,
+    /// Renders `/metrics`; `None` with `METRICS=false`.
+    pub metrics: Option<PrometheusHandle>,
     pub payments: Arc<dyn PaymentGateway>,
     /// Live seat feeds of the showtimes this instance's sockets watch.
     pub live: LiveHub,
@@ -93,7 +99,13 @@ impl AppState {
         let limiter = Limiter::new(redis.clone(), keyspace, settings.rate_limits.clone());
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
+        let catalog = CatalogCache::new(settings.catalog_cache_size, settings.catalog_cache_ttl);
         let sockets = Sockets::new(settings.ws_max_connections, settings.ws_max_per_ip);
+        let metrics = if settings.metrics {
+            super::telemetry::metrics::install()
+        } else {
+            None
+        };
         Ok(Self {
             leptos_options,
             replica: Replica::new(&settings)?,
@@ -105,6 +117,8 @@ impl AppState {
             idempotency,
             limiter,
             showtimes,
+            catalog,
+            metrics,
             payments,
             live,
             sockets,

@@ -100,7 +100,9 @@ async fn pages_api_and_static_files_carry_the_security_headers() {
 async fn with_cookie_secure_the_cookie_is_host_prefixed_and_hsts_is_sent() {
     let app = spawn_app_with(&[("COOKIE_SECURE", "true")]).await;
     let (showtime, _) = app.showtime_in("Studio 2").await;
-    let response = reqwest::get(app.url("/")).await.unwrap();
+    let response = reqwest::get(app.url(&format!("/showtimes/{showtime}")))
+        .await
+        .unwrap();
     assert_eq!(
         header(&response, "strict-transport-security").unwrap(),
         "max-age=31536000"

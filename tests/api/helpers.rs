@@ -18,6 +18,9 @@ pub struct TestApp {
     pub prefix: String,
     /// A session of its own (cookie store), for tests that need only one.
     pub client: reqwest::Client,
+    /// The running application's state (to call what a server-side caller would, e.g.
+    /// `catalog::changed`).
+    pub state: AppState,
 }
 
 impl TestApp {
@@ -436,6 +439,7 @@ async fn start_until(
     let prefix = app.state().settings.redis_prefix.clone();
     let database_url = app.state().settings.database_url.clone();
     let redis_url = app.state().settings.redis_url.clone();
+    let state = app.state().clone();
     let running = tokio::spawn(app.run_until_stopped(shutdown));
     let app = TestApp {
         address,
@@ -445,6 +449,7 @@ async fn start_until(
         redis,
         prefix,
         client: new_client(),
+        state,
     };
     (app, running)
 }

@@ -236,11 +236,14 @@ async fn cross_site_mutations_are_refused() {
 #[tokio::test]
 async fn the_session_cookie_is_http_only_and_lax() {
     let app = spawn_app().await;
-    let response = reqwest::get(app.url("/")).await.unwrap();
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let response = reqwest::get(app.url(&format!("/showtimes/{showtime}")))
+        .await
+        .unwrap();
     let cookie = response
         .headers()
         .get("set-cookie")
-        .expect("a session cookie on first visit")
+        .expect("a session cookie on the first visit to a page of one's own")
         .to_str()
         .unwrap()
         .to_string();

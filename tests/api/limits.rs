@@ -211,7 +211,7 @@ async fn sessions_handed_to_one_address_are_limited() {
     let page = app
         .session_from("203.0.113.99")
         .client
-        .get(app.url("/"))
+        .get(app.url(&format!("/showtimes/{showtime}")))
         .send()
         .await
         .unwrap();

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod api;
+mod caching;
 mod cluster;
 mod hardening;
 mod health;
@@ -16,6 +17,7 @@ mod line;
 mod line_live;
 mod line_race;
 mod live;
+mod metrics;
 mod migrations;
 mod pages;
 mod purchase;

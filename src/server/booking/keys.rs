@@ -29,6 +29,7 @@
 //! | `<p>:{rl:<client>}:<budget>:ip`, `…:s:<session hash>` | string, TTL | a rate-limit bucket (GCRA: the theoretical arrival time, ms) of one client address, and of one of its sessions |
 //! | `<p>:{rl:card:<fingerprint>}:declines` | string, TTL | declined payments of one card |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
+//! | `<p>:catalog` | pub/sub channel | "the catalog changed": every instance empties its catalog caches |
 
 use std::sync::Arc;
 
@@ -87,6 +88,11 @@ impl Keyspace {
     /// A purchase in progress under an idempotency key.
     pub fn idempotency(&self, key: &str) -> String {
         format!("{}:idem:{key}", self.prefix)
+    }
+
+    /// The channel on which catalog changes are announced (`catalog::changes`).
+    pub fn catalog_channel(&self) -> String {
+        format!("{}:catalog", self.prefix)
     }
 }
 

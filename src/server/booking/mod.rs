@@ -36,6 +36,7 @@ use crate::app::error::AppError;
 use crate::server::client::{self, ClientIp};
 use crate::server::limits::{Asker, Budget};
 use crate::server::session::SessionId;
+use crate::server::telemetry::metrics::{Operation, measured};
 use crate::server::{AppState, session};
 
 /// Who is calling about which showtime: what most booking functions start from.
@@ -92,6 +93,10 @@ pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
 }
 
 pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
+    measured(Operation::Hold, hold(showtime_id, seat_ids)).await
+}
+
+async fn hold(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
     let Caller {
         state,
         session,
@@ -131,6 +136,13 @@ pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStat
 
 /// Releases `seat_ids`, or every held seat with `None`.
 pub async fn release_seats(
+    showtime_id: i64,
+    seat_ids: Option<Vec<i64>>,
+) -> Result<HoldStatus, AppError> {
+    measured(Operation::Release, release_some(showtime_id, seat_ids)).await
+}
+
+async fn release_some(
     showtime_id: i64,
     seat_ids: Option<Vec<i64>>,
 ) -> Result<HoldStatus, AppError> {
@@ -175,6 +187,10 @@ async fn release(call: Caller, seats: Option<&[i64]>) -> Result<HoldStatus, AppE
 
 /// Joins the showtime's waiting line for `party` seats.
 pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
+    measured(Operation::LineJoin, join(showtime_id, party)).await
+}
+
+async fn join(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
     let call = Caller::limited(showtime_id, Budget::LineJoins).await?;
     if call.showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
@@ -212,6 +228,10 @@ pub async fn line_place(showtime_id: i64) -> Result<Option<LinePlace>, AppError>
 
 /// Declines the seats the waiting line offered the caller: they go to the next in line.
 pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
+    measured(Operation::OfferDecline, decline(showtime_id)).await
+}
+
+async fn decline(showtime_id: i64) -> Result<HoldStatus, AppError> {
     let call = Caller::limited(showtime_id, Budget::Holds).await?;
     if !call
         .state
@@ -225,14 +245,21 @@ pub async fn decline_offer(showtime_id: i64) -> Result<HoldStatus, AppError> {
 }
 
 pub async fn extend_hold(showtime_id: i64) -> Result<HoldStatus, AppError> {
-    let call = Caller::limited(showtime_id, Budget::Holds).await?;
-    call.state
-        .holds
-        .extend(call.showtime.id, call.session.as_str())
-        .await
+    measured(Operation::Extend, async {
+        let call = Caller::limited(showtime_id, Budget::Holds).await?;
+        call.state
+            .holds
+            .extend(call.showtime.id, call.session.as_str())
+            .await
+    })
+    .await
 }
 
 pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {
+    measured(Operation::Purchase, buy(request)).await
+}
+
+async fn buy(request: PurchaseRequest) -> Result<OrderView, AppError> {
     let state = AppState::current()?;
     let session = session::current()?;
     let client = client::current()?;

@@ -64,6 +64,16 @@ pub enum PaymentError {
     Unavailable(String),
 }
 
+impl PaymentError {
+    /// The `result` label of `marquee_payment_calls_total`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            PaymentError::Declined(_) => "declined",
+            PaymentError::Unavailable(_) => "unavailable",
+        }
+    }
+}
+
 pub trait PaymentGateway: Send + Sync + 'static {
     fn charge<'a>(
         &'a self,

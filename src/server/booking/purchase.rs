@@ -22,6 +22,7 @@
 //! pending payment is settled with the gateway; a paid order is settled in Redis.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::holds::Stretch;
 use super::idempotency::{PurchaseClaim, Waited, fingerprint};
@@ -35,6 +36,7 @@ use crate::app::error::AppError;
 use crate::server::AppState;
 use crate::server::faults;
 use crate::server::limits::Asker;
+use crate::server::telemetry::metrics;
 
 /// A purchase request whose every field is valid.
 #[derive(Debug)]
@@ -319,11 +321,18 @@ async fn pay(
         idempotency_key: &order.payment_key,
         description: format!("{} · {}", showtime.movie_title, showtime.starts_label),
     };
+    let started = Instant::now();
     let answer = tokio::time::timeout(
         state.settings.payment_timeout,
         state.payments.charge(request),
     )
     .await;
+    let result = match &answer {
+        Ok(Ok(_)) => "captured",
+        Ok(Err(error)) => error.label(),
+        Err(_) => "timeout",
+    };
+    metrics::payment_call("charge", result, started.elapsed());
     match answer {
         Ok(Ok(charge)) => Paid::Captured(charge),
         Ok(Err(PaymentError::Declined(message))) => {
@@ -380,12 +389,20 @@ async fn fail(state: &AppState, order: &StoredOrder, reason: &str, answer: AppEr
 }
 
 async fn void_or_find(state: &AppState, order: &StoredOrder) -> Result<Settled, PaymentError> {
-    tokio::time::timeout(
+    let started = Instant::now();
+    let answer = tokio::time::timeout(
         state.settings.payment_timeout,
         state.payments.void_or_find(&order.payment_key),
     )
-    .await
-    .map_err(|_| PaymentError::Unavailable("no answer in time".into()))?
+    .await;
+    let result = match &answer {
+        Ok(Ok(Settled::Captured(_))) => "captured",
+        Ok(Ok(Settled::Voided)) => "voided",
+        Ok(Err(error)) => error.label(),
+        Err(_) => "timeout",
+    };
+    metrics::payment_call("void_or_find", result, started.elapsed());
+    answer.map_err(|_| PaymentError::Unavailable("no answer in time".into()))?
 }
 
 /// Settles a pending order whose purchase is gone: its charge if the gateway captured one
@@ -445,7 +462,14 @@ pub async fn settle(state: &AppState, order: &StoredOrder) -> Result<(), AppErro
 /// Gives a charge back and records it; a refund that fails is retried by the buyer's next
 /// request or an operator, and logged loudly.
 async fn refund(state: &AppState, order: &StoredOrder, charge: &Charge) -> Result<(), AppError> {
-    if let Err(error) = state.payments.refund(charge).await {
+    let started = Instant::now();
+    let refunded = state.payments.refund(charge).await;
+    let result = match &refunded {
+        Ok(()) => "refunded",
+        Err(error) => error.label(),
+    };
+    metrics::payment_call("refund", result, started.elapsed());
+    if let Err(error) = refunded {
         tracing::error!(charge = charge.id, %error, "REFUND FAILED: needs manual attention");
         return Err(AppError::Internal);
     }

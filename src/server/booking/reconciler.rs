@@ -20,6 +20,7 @@ use std::time::Duration;
 use super::orders::{self, OrderStatus};
 use super::purchase;
 use crate::server::AppState;
+use crate::server::telemetry::metrics;
 
 /// The advisory lock's key: "marquee reconciler".
 const LOCK: i64 = 0x6d61_7271_7565_6501;
@@ -37,7 +38,10 @@ pub fn spawn(state: AppState) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match pass(&state).await {
+            let started = std::time::Instant::now();
+            let passed = pass(&state).await;
+            metrics::reconciler_pass(&passed, started.elapsed());
+            match passed {
                 Ok(Some(report)) if report.is_news() => tracing::info!(?report, "reconciled"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "reconciler pass failed; retrying"),

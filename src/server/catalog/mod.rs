@@ -1,9 +1,18 @@
 //! Catalog queries behind the catalog server functions.
 //!
 //! Reads only. Times are converted to the theater's zone and formatted here, so the browser
-//! bundle carries no time-zone data.
+//! bundle carries no time-zone data. Answers are cached in process ([`cache`]); whoever
+//! changes the catalog calls [`changed`], which empties that cache on every instance
+//! ([`changes`]).
 
+pub mod cache;
+pub mod changes;
 pub mod demo;
+
+pub use cache::CatalogCache;
+pub use changes::changed;
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -22,7 +31,9 @@ const LISTING_DAYS: i32 = 7;
 #[tracing::instrument]
 pub async fn now_showing() -> Result<Vec<MovieCard>, AppError> {
     let state = AppState::current()?;
-    Ok(read(&state, |db| Box::pin(now_showing_from(db))).await?)
+    let load = async { Ok(read(&state, |db| Box::pin(now_showing_from(db))).await?) };
+    let movies = state.catalog.now_showing(load).await?;
+    Ok(movies.as_ref().clone())
 }
 
 async fn now_showing_from(db: &PgPool) -> Result<Vec<MovieCard>, sqlx::Error> {
@@ -45,9 +56,13 @@ async fn now_showing_from(db: &PgPool) -> Result<Vec<MovieCard>, sqlx::Error> {
 #[tracing::instrument]
 pub async fn movie(id: i64) -> Result<MovieCard, AppError> {
     let state = AppState::current()?;
-    read(&state, |db| Box::pin(movie_from(db, id)))
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("movie {id}")))
+    let load = async {
+        read(&state, |db| Box::pin(movie_from(db, id)))
+            .await?
+            .ok_or_else(|| AppError::not_found(format!("movie {id}")))
+    };
+    let movie = state.catalog.movie(id, load).await?;
+    Ok(movie.as_ref().clone())
 }
 
 async fn movie_from(db: &PgPool, id: i64) -> Result<Option<MovieCard>, sqlx::Error> {
@@ -67,10 +82,17 @@ async fn movie_from(db: &PgPool, id: i64) -> Result<Option<MovieCard>, sqlx::Err
 #[tracing::instrument]
 pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
     let state = AppState::current()?;
+    let showtime = state
+        .catalog
+        .showtime(id, showtime_from(&state, id))
+        .await?;
+    Ok(showtime.as_ref().clone())
+}
+
+async fn showtime_from(state: &AppState, id: i64) -> Result<ShowtimeDetail, AppError> {
     // Booking reads the same showtime from the primary (`booking::showtimes`); the page may
     // show it from the replica.
-    let replica = state.replica.as_ref().filter(|r| r.is_fresh());
-    if let Some(replica) = replica {
+    if let Some(replica) = replica(state).filter(|r| r.is_fresh()) {
         match load_showtime(replica.pool(), id).await {
             Ok(loaded) => return Ok(loaded.detail),
             Err(AppError::NotFound { .. }) => {} // not replicated yet, perhaps
@@ -80,12 +102,23 @@ pub async fn showtime(id: i64) -> Result<ShowtimeDetail, AppError> {
     Ok(load_showtime(&state.db, id).await?.detail)
 }
 
-/// A catalog read on the replica when it is fresh, else on the primary.
+/// A catalog read on the replica when it may serve it (see [`replica`]), else on the primary.
 async fn read<T>(
     state: &AppState,
     query: impl for<'a> Fn(&'a PgPool) -> super::db::ReadFuture<'a, T>,
 ) -> Result<T, sqlx::Error> {
-    super::db::read_catalog(&state.db, state.replica.as_ref(), query).await
+    super::db::read_catalog(&state.db, replica(state), query).await
+}
+
+/// The replica, unless the catalog changed within the replica's allowed lag (plus its
+/// monitor's interval): a fresh replica may still be that far behind, so it may not have
+/// the change yet, and what is read now is cached until the TTL.
+fn replica(state: &AppState) -> Option<&super::db::Replica> {
+    let window = state.settings.database_replica_max_lag + Duration::from_secs(2);
+    state
+        .replica
+        .as_ref()
+        .filter(|_| !state.catalog.changed_within(window))
 }
 
 /// A showtime as the catalog shows it, and when it starts.

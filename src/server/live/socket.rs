@@ -46,6 +46,7 @@ use crate::server::booking::showtimes::ShowtimeInfo;
 use crate::server::client::ClientIp;
 use crate::server::limits::{Asker, Budget};
 use crate::server::session::SessionId;
+use crate::server::telemetry::metrics;
 
 const PING_EVERY: Duration = Duration::from_secs(20);
 const READ_BUFFER: usize = 4 * 1024;
@@ -59,14 +60,9 @@ pub async fn upgrade(
     Extension(session): Extension<SessionId>,
     Extension(client): Extension<ClientIp>,
 ) -> Result<Response, AppError> {
-    // Refused before the upgrade: a plain 429 with the usual error body. Connects are
-    // budgeted per address across instances; open sockets are capped on this one.
-    let asker = Asker {
-        client,
-        session: Some(&session),
-    };
-    state.limiter.spend(Budget::SocketConnects, asker).await?;
-    let admission = state.sockets.admit(&client)?;
+    let admitted = admit(&state, &session, client).await;
+    metrics::live_connect(&admitted);
+    let admission = admitted?;
     // Clients only ever send tiny messages: a small read buffer (the default is 128 KiB per
     // socket) is what lets one instance hold many thousands of viewers.
     Ok(ws
@@ -74,6 +70,21 @@ pub async fn upgrade(
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(move |socket| serve(socket, state, id, session, client, admission)))
+}
+
+async fn admit(
+    state: &AppState,
+    session: &SessionId,
+    client: ClientIp,
+) -> Result<Admission, AppError> {
+    // Refused before the upgrade: a plain 429 with the usual error body. Connects are
+    // budgeted per address across instances; open sockets are capped on this one.
+    let asker = Asker {
+        client,
+        session: Some(session),
+    };
+    state.limiter.spend(Budget::SocketConnects, asker).await?;
+    state.sockets.admit(&client)
 }
 
 async fn serve(
@@ -151,6 +162,7 @@ impl Viewer {
             return None;
         };
         viewer.send(first).await.ok()?;
+        metrics::live_message("snapshot");
         Some((viewer, feed))
     }
 
@@ -182,7 +194,7 @@ impl Viewer {
     async fn on_feed(&mut self, feed: Feed) -> Result<(), Stop> {
         match feed {
             Feed::Event(event) => self.on_event(&event).await,
-            Feed::Interrupted => self.resync().await,
+            Feed::Interrupted => self.resync("interrupted").await,
         }
     }
 
@@ -193,13 +205,13 @@ impl Viewer {
         match event {
             // Redis' state was rebuilt (a flush, a restart): no delta says what changed, and
             // whatever version the client has may be from before; always start over.
-            SeatEvent::Rebuilt { .. } => self.resync().await,
+            SeatEvent::Rebuilt { .. } => self.resync("rebuilt").await,
             // Already in what the client has.
             _ if version <= self.version => Ok(()),
             _ if version == self.version + 1 => self.on_change(event, version).await,
             // A gap (an event lost in Redis pub/sub): the only safe answer is the whole
             // picture again.
-            _ => self.resync().await,
+            _ => self.resync("gap").await,
         }
     }
 
@@ -208,12 +220,14 @@ impl Viewer {
         self.version = version;
         self.send(text(&delta(event, version, &self.session)))
             .await?;
+        metrics::live_message("delta");
         if event.is_offer_to(&self.session) {
             let offer = ServerMessage::Offer {
                 seat_ids: event.seats().to_vec(),
                 expires_in_ms: event.expires_in_ms().unwrap_or(0),
             };
             self.send(text(&offer)).await?;
+            metrics::live_message("offer");
         }
         Ok(())
     }
@@ -226,7 +240,9 @@ impl Viewer {
         match self.state.line.place(self.showtime.id, &self.session).await {
             Ok(place) if place != self.place => {
                 self.place = place;
-                self.send(text(&ServerMessage::Line { place })).await
+                self.send(text(&ServerMessage::Line { place })).await?;
+                metrics::live_message("line");
+                Ok(())
             }
             Ok(_) => Ok(()),
             Err(error) => {
@@ -295,16 +311,19 @@ impl Viewer {
                 self.resync.ask(Instant::now());
                 Ok(())
             }
-            _ => self.resync().await,
+            _ => self.resync("asked").await,
         }
     }
 
     /// Sends the whole picture again; the client starts over from its version. Whatever the
-    /// reason, it answers any `resync` the client has waiting.
-    async fn resync(&mut self) -> Result<(), Stop> {
+    /// reason (a metric label), it answers any `resync` the client has waiting.
+    async fn resync(&mut self, reason: &'static str) -> Result<(), Stop> {
         let message = self.snapshot().await.ok_or(Stop)?;
         self.resync.answered(Instant::now());
-        self.send(message).await
+        self.send(message).await?;
+        metrics::live_message("snapshot");
+        metrics::live_resync(reason);
+        Ok(())
     }
 
     /// Reads the whole picture and makes it this viewer's baseline.

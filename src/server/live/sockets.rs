@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::app::error::AppError;
 use crate::server::client::ClientIp;
+use crate::server::telemetry::metrics;
 
 /// What a refused socket is told to wait before trying again.
 const RETRY_AFTER_MS: u64 = 5_000;
@@ -68,6 +69,7 @@ impl Sockets {
         }
         per_ip.insert(bucket.clone(), mine + 1);
         self.inner.total.send_modify(|n| *n += 1);
+        metrics::live_socket_opened();
         Ok(Admission {
             sockets: self.clone(),
             bucket,
@@ -118,6 +120,7 @@ impl Drop for Admission {
             }
         }
         inner.total.send_modify(|n| *n = n.saturating_sub(1));
+        metrics::live_socket_closed();
     }
 }
 

@@ -34,6 +34,7 @@ use crate::app::booking::LinePlace;
 use crate::app::error::AppError;
 use crate::server::Settings;
 use crate::server::session::log_tag;
+use crate::server::telemetry::metrics::{self, Operation, measured};
 
 /// Waiting-line rules, from settings.
 #[derive(Debug, Clone, Copy)]
@@ -170,6 +171,14 @@ impl WaitingLine {
     /// many offers were made.
     #[tracing::instrument(skip(self, db, showtime), fields(showtime = showtime.id))]
     pub async fn serve(&self, db: &PgPool, showtime: &ShowtimeInfo) -> Result<u32, AppError> {
+        let served = measured(Operation::LineServe, self.serve_passes(db, showtime)).await;
+        if let Ok(offers) = served {
+            metrics::line_offers(offers);
+        }
+        served
+    }
+
+    async fn serve_passes(&self, db: &PgPool, showtime: &ShowtimeInfo) -> Result<u32, AppError> {
         // Seats of a showtime that has started are no longer sold, so not offered either.
         if showtime.has_started() {
             return Ok(0);

@@ -27,9 +27,11 @@ const SEED_LOCK: i64 = 0x4d41_5251_5545_4531; // "MARQUEE1"
 /// Days of schedule kept ahead (today plus the next seven).
 const SCHEDULE_DAYS: u64 = 8;
 
-/// Loads the demo catalog into an empty database and keeps its schedule a week ahead.
+/// Loads the demo catalog into an empty database and keeps its schedule a week ahead. Returns
+/// how many showtimes it added: the caller announces the change (`catalog::changed`) to the
+/// instances already running, once it has an `AppState` to do so.
 #[tracing::instrument(skip(db))]
-pub async fn ensure(db: &PgPool) -> Result<(), sqlx::Error> {
+pub async fn ensure(db: &PgPool) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)")
         .bind(SEED_LOCK)
@@ -48,7 +50,8 @@ pub async fn ensure(db: &PgPool) -> Result<(), sqlx::Error> {
                 .await?;
             if !empty {
                 tracing::info!("database holds a real catalog; not loading the demo");
-                return tx.commit().await;
+                tx.commit().await?;
+                return Ok(0);
             }
             insert_catalog(&mut tx).await?
         }
@@ -56,7 +59,7 @@ pub async fn ensure(db: &PgPool) -> Result<(), sqlx::Error> {
     let added = schedule(&mut tx, theater, Utc::now()).await?;
     tx.commit().await?;
     tracing::info!(showtimes_added = added, "demo catalog ready");
-    Ok(())
+    Ok(added)
 }
 
 async fn insert_catalog(tx: &mut Transaction<'_, Postgres>) -> Result<i64, sqlx::Error> {
