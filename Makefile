@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test faults setup cluster cluster-stop bench wasm-size fmt
+.PHONY: run test faults setup cluster cluster-stop bench bench-cluster wasm-size fmt
 
 ## Install what is missing, start Postgres and Redis, then build and serve the demo
 ## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
@@ -43,6 +43,13 @@ cluster-stop:
 ## the live feed; the waiting line; the cost of the abuse limits.
 bench: setup
 	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line && cargo bench --features ssr --bench protections
+
+## Scale-out benchmark (release build, ~2 minutes): 1 vs 3 app instances on a private Redis vs
+## a private 3-shard Redis Cluster it starts itself (loopback ports from 7400), the hot spot
+## of one showtime, the live feed's CPU per delivery. Apart from `bench`: it runs its own
+## Redis servers (redis-server and redis-cli on PATH).
+bench-cluster: setup
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench cluster
 
 ## Release build of the browser bundle, and its size raw, gzip and brotli.
 wasm-size: setup

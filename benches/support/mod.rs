@@ -1,4 +1,14 @@
-//! What every benchmark needs: a database of its own and settings for an app on it.
+//! What every benchmark needs: a database of its own and settings for an app on it; and, for
+//! the cluster bench, Redis servers of its own, app instances on runtimes of their own and CPU
+//! time by who spent it.
+
+// Every bench compiles this module; only the cluster bench uses these three.
+#[allow(dead_code)]
+pub mod cpu;
+#[allow(dead_code)]
+pub mod instance;
+#[allow(dead_code)]
+pub mod redis_servers;
 
 use marquee::server::Settings;
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
