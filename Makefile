@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test faults setup cluster cluster-stop bench bench-cluster wasm-size fmt
+.PHONY: run test test-cluster faults setup cluster cluster-stop bench bench-cluster wasm-size fmt
 
 ## Install what is missing, start Postgres and Redis, then build and serve the demo
 ## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
@@ -34,6 +34,12 @@ setup:
 cluster: setup
 	cargo leptos build
 	@scripts/cluster.sh up
+
+## The cluster suite alone (make test runs it too): a fresh topology, a flash sale through
+## HAProxy with an instance and a Redis primary killed mid-sale, then the topology stopped.
+test-cluster: setup
+	env -u RUSTFLAGS cargo leptos build
+	@scripts/test-cluster.sh
 
 ## Stops everything `make cluster` started (the data stays for the next `make cluster`).
 cluster-stop:

@@ -6,7 +6,8 @@
 # Postgres and Redis, one fresh database per test), a short seeded slice of fault-injection
 # scenarios (tests/faults: private Postgres and Redis, the binary killed at failpoints), and
 # the Playwright suite (Debian Chromium against the real server, on its own database and
-# Redis index).
+# Redis index), and the cluster suite (scripts/test-cluster.sh: the whole `make cluster`
+# topology, real processes, with an instance and a Redis primary killed mid-sale).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -125,6 +126,22 @@ fi
 passed=$((passed + e2e_passed))
 failed=$((failed + e2e_failed))
 [ "$e2e_failed" -eq 0 ] || failures+=("end-to-end ($e2e_failed)")
+
+# --- The cluster: HAProxy, three instances, Redis Cluster, Postgres replica --------------------
+# After the end-to-end build, which is the server `make cluster` runs.
+section "cluster (make cluster's topology: a flash sale with an instance and a Redis primary killed)"
+scripts/test-cluster.sh 2>&1 | tee "$LOGS/cluster-test.log"
+cluster_status=${PIPESTATUS[0]}
+read -r cluster_passed cluster_failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$LOGS/cluster-test.log")
+if [ "$cluster_status" -ne 0 ] && [ "$cluster_failed" -eq 0 ]; then
+  cluster_failed=1 # the topology did not come up, or the test did not build
+  echo "the cluster suite did not run; see $LOGS/cluster.log"
+fi
+passed=$((passed + cluster_passed))
+failed=$((failed + cluster_failed))
+[ "$cluster_failed" -eq 0 ] || failures+=("cluster ($cluster_failed)")
 
 echo
 if ((${#failures[@]})); then
