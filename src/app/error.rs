@@ -48,8 +48,16 @@ pub enum AppError {
     #[error("you are already in the waiting line (number {position})")]
     AlreadyInLine { position: u32 },
     /// A session holding seats cannot also wait in line for the same showtime.
-    #[error("you are holding seats for this showtime; buy or release them before joining the line")]
+    /// (Joining the line, or asking for the best available seats.)
+    #[error("you are holding seats for this showtime; buy or release them first")]
     HoldingSeats,
+    /// Fewer seats (of the kind asked for) are free than asked for.
+    #[error(
+        "only {available} {} of the kind asked for {} free for this showtime",
+        if *available == 1 { "seat" } else { "seats" },
+        if *available == 1 { "is" } else { "are" }
+    )]
+    NotEnoughSeats { available: u32 },
     /// Enough seats are free for the party: pick them instead of waiting.
     #[error(
         "{available} {} free for this showtime; pick {} instead of joining the line",
@@ -149,6 +157,7 @@ impl AppError {
             | Self::InLine
             | Self::AlreadyInLine { .. }
             | Self::HoldingSeats
+            | Self::NotEnoughSeats { .. }
             | Self::SeatsAvailable { .. }
             | Self::LineFull { .. } => false,
         }
@@ -169,6 +178,7 @@ impl AppError {
             | Self::InLine
             | Self::AlreadyInLine { .. }
             | Self::HoldingSeats
+            | Self::NotEnoughSeats { .. }
             | Self::SeatsAvailable { .. }
             | Self::LineFull { .. } => 409,
             Self::TooLarge { .. } => 413,
@@ -271,6 +281,7 @@ mod tests {
             AppError::InLine,
             AppError::AlreadyInLine { position: 1 },
             AppError::HoldingSeats,
+            AppError::NotEnoughSeats { available: 1 },
             AppError::SeatsAvailable { available: 2 },
             AppError::LineFull { max: 500 },
         ];

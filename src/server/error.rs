@@ -43,6 +43,7 @@ impl AppError {
             AppError::InLine => "in_line",
             AppError::AlreadyInLine { .. } => "already_in_line",
             AppError::HoldingSeats => "holding_seats",
+            AppError::NotEnoughSeats { .. } => "not_enough_seats",
             AppError::SeatsAvailable { .. } => "seats_available",
             AppError::LineFull { .. } => "line_full",
             AppError::ShowtimeStarted => "showtime_started",

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod api;
+mod best;
 mod caching;
 mod cluster;
 mod hardening;

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-use super::model::{HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState};
+use super::model::{BestHold, HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState};
 use crate::app::error::AppError;
 
 /// Every seat's state for the calling session, with the showtime's version.
@@ -18,6 +18,18 @@ pub async fn seat_map(showtime_id: i64) -> Result<SeatMapState, AppError> {
 #[server(prefix = "/api", endpoint = "hold_seats", input = Json)]
 pub async fn hold_seats(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppError> {
     crate::server::booking::hold_seats(showtime_id, seat_ids).await
+}
+
+/// Holds the best `count` free seats (of `kind`, if given): side by side in one row near
+/// the sweet spot if possible, else split over two rows, else anywhere (the answer says
+/// which). One all-or-nothing hold; refused while the caller already holds seats.
+#[server(prefix = "/api", endpoint = "hold_best", input = Json)]
+pub async fn hold_best(
+    showtime_id: i64,
+    count: u32,
+    #[server(default)] kind: Option<crate::app::catalog::SeatKind>,
+) -> Result<BestHold, AppError> {
+    crate::server::booking::hold_best(showtime_id, count, kind).await
 }
 
 /// Releases some of the caller's held seats. Seats held by others are refused. Answers with

@@ -3,6 +3,7 @@
 
 mod api;
 mod attempt;
+mod best_available;
 mod checkout;
 mod hold_timer;
 mod input;
@@ -11,18 +12,20 @@ mod line_panel;
 mod live;
 mod model;
 mod seat_map;
+pub mod seating;
 mod state;
 mod summary;
 
 pub use api::{
-    decline_offer, extend_hold, hold_seats, join_line, leave_line, line_place, order, purchase,
-    release_all, release_seats, seat_map,
+    decline_offer, extend_hold, hold_best, hold_seats, join_line, leave_line, line_place, order,
+    purchase, release_all, release_seats, seat_map,
 };
 // The request types `#[server]` generates for each function above (for calling one by type).
 pub use api::{
-    DeclineOffer, ExtendHold, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, Order, Purchase,
-    ReleaseAll, ReleaseSeats, SeatMapQuery,
+    DeclineOffer, ExtendHold, HoldBest, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, Order,
+    Purchase, ReleaseAll, ReleaseSeats, SeatMapQuery,
 };
+pub use best_available::BestAvailable;
 pub use checkout::CheckoutForm;
 pub use hold_timer::HoldTimer;
 pub use input::{BuyerName, CardNumber, Email, IdempotencyKey, seat_selection};
@@ -33,7 +36,8 @@ pub use live::{
     SeatChange, ServerMessage, apply_message, connect_live,
 };
 pub use model::{
-    HoldStatus, LinePlace, OrderSeat, OrderView, PurchaseRequest, SeatMapState, SeatState,
+    Arrangement, BestHold, HoldStatus, LinePlace, OrderSeat, OrderView, PurchaseRequest,
+    SeatMapState, SeatState,
 };
 pub use seat_map::SeatMap;
 pub use state::BookingState;

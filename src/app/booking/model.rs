@@ -67,6 +67,30 @@ pub struct HoldStatus {
     pub version: u64,
 }
 
+/// How the seats "best available" chose sit together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrangement {
+    /// Side by side in one row.
+    Together,
+    /// In two neighbouring rows, one block behind the other (no row had room for all).
+    Split,
+    /// Wherever the best free seats were (not even two rows had room).
+    Scattered,
+}
+
+/// The answer to "best available": the hold made, and how its seats sit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BestHold {
+    pub hold: HoldStatus,
+    pub arrangement: Arrangement,
+    /// The seats' names ("H7"), in layout order.
+    pub seats: Vec<String>,
+    /// Single free seats the choice leaves alone (between it and a taken seat, an aisle or
+    /// a wall): only when every choice would have.
+    pub stranded: Vec<String>,
+}
+
 /// What checkout sends. The seats must be exactly the seats of the buyer's hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurchaseRequest {

@@ -5,6 +5,9 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+use super::best_available::list;
+use super::model::SeatState;
+use super::seating::{self, Place};
 use super::state::{BookingState, Notice};
 use crate::app::catalog::ShowtimeDetail;
 use crate::app::money::format_cents;
@@ -35,6 +38,36 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
         });
         lines.sort();
         lines
+    };
+    // Single seats the hold leaves alone: a hint, never a refusal (someone buying one seat
+    // may want exactly that one).
+    let room: Vec<(i64, i32, i32, crate::app::catalog::SeatKind)> = detail
+        .layout
+        .seats
+        .iter()
+        .map(|seat| (seat.id, seat.grid_row, seat.grid_col, seat.kind))
+        .collect();
+    let room = StoredValue::new(room);
+    let stranded = move || {
+        let mine: Vec<i64> = booking.mine.with(|m| m.iter().copied().collect());
+        if mine.is_empty() || booking.offer.get() {
+            return Vec::new();
+        }
+        let places: Vec<Place> = room.with_value(|room| {
+            room.iter()
+                .map(|&(id, row, col, kind)| Place {
+                    id,
+                    row,
+                    col,
+                    kind,
+                    free: booking.seat(id).get() == SeatState::Available,
+                })
+                .collect()
+        });
+        seating::stranded_by(&places, &mine)
+            .into_iter()
+            .map(|id| booking.name(id))
+            .collect::<Vec<_>>()
     };
     let count = move || booking.mine.with(|s| s.len());
     let notice = move || {
@@ -81,6 +114,23 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                         }} " · Total "
                         <strong data-testid="total">{move || format_cents(booking.total())}</strong>
                     </p>
+                    {move || {
+                        let alone = stranded();
+                        (!alone.is_empty())
+                            .then(|| {
+                                let one = alone.len() == 1;
+                                view! {
+                                    <p class="hint" data-testid="strand-hint">
+                                        {format!(
+                                            "{} {} left on its own beside your seats; few people buy a single seat. Moving over by one keeps {} sellable.",
+                                            list(&alone),
+                                            if one { "is" } else { "are each" },
+                                            if one { "it" } else { "them" },
+                                        )}
+                                    </p>
+                                }
+                            })
+                    }}
                 </Show>
             </div>
         </section>

@@ -7,8 +7,8 @@ use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
-    BookingState, CheckoutForm, HoldTimer, Legend, LinePanel, LiveIndicator, SeatMap, SeatMapState,
-    SelectionSummary, connect_live, seat_map,
+    BestAvailable, BookingState, CheckoutForm, HoldTimer, Legend, LinePanel, LiveIndicator,
+    SeatMap, SeatMapState, SelectionSummary, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -112,6 +112,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
                 <aside class="side">
                     <LinePanel booking />
                     <HoldTimer booking />
+                    <BestAvailable booking />
                     <SelectionSummary detail=detail.clone() booking />
                     <Show when=checking_out>
                         <CheckoutForm booking />

@@ -25,13 +25,16 @@ pub mod script;
 pub mod showtimes;
 pub mod sweeper;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use self::holds::HoldAttempt;
 use self::showtimes::ShowtimeInfo;
+use crate::app::booking::seating;
 use crate::app::booking::{
-    HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
+    BestHold, HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
 };
+use crate::app::catalog::SeatKind;
 use crate::app::error::AppError;
 use crate::server::client::{self, ClientIp};
 use crate::server::limits::{Asker, Budget};
@@ -131,6 +134,90 @@ async fn hold(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppErr
         }
     }
     tracing::warn!("seats kept changing while the waiting line was served; giving up");
+    Err(AppError::Internal)
+}
+
+pub async fn hold_best(
+    showtime_id: i64,
+    count: u32,
+    kind: Option<SeatKind>,
+) -> Result<BestHold, AppError> {
+    measured(
+        Operation::HoldBest,
+        best_available(showtime_id, count, kind),
+    )
+    .await
+}
+
+/// Chooses from a fresh look at the map and holds the choice; when someone takes one of
+/// the seats first, looks again (two people asking at once end with disjoint blocks).
+async fn best_available(
+    showtime_id: i64,
+    count: u32,
+    kind: Option<SeatKind>,
+) -> Result<BestHold, AppError> {
+    let Caller {
+        state,
+        session,
+        showtime,
+        client,
+    } = Caller::limited(showtime_id, Budget::Holds).await?;
+    let client = client.bucket();
+    let max = state.holds.rules().max_seats;
+    if count == 0 {
+        return Err(AppError::bad_input("count must be at least 1"));
+    }
+    if count > max {
+        return Err(AppError::TooManySeats { max });
+    }
+    if showtime.has_started() {
+        return Err(AppError::ShowtimeStarted);
+    }
+    for _ in 0..8 {
+        let map = state
+            .holds
+            .snapshot(&state.db, &showtime, session.as_str())
+            .await?;
+        if map.hold.as_ref().is_some_and(|h| !h.seat_ids.is_empty()) {
+            return Err(AppError::HoldingSeats);
+        }
+        if map.line.is_some() {
+            return Err(AppError::InLine);
+        }
+        let taken: HashSet<i64> = map.sold.iter().chain(&map.held).copied().collect();
+        let places = showtime.places(&taken);
+        let Some(choice) = seating::choose(&places, count as usize, kind) else {
+            let available = u32::try_from(seating::available(&places, kind)).unwrap_or(u32::MAX);
+            return Err(AppError::NotEnoughSeats { available });
+        };
+        let held = state
+            .holds
+            .hold(
+                &state.db,
+                &showtime,
+                session.as_str(),
+                &client,
+                &choice.seats,
+            )
+            .await;
+        match held {
+            Ok(HoldAttempt::Held(hold)) => {
+                return Ok(BestHold {
+                    hold,
+                    arrangement: choice.arrangement,
+                    seats: showtime.names(&choice.seats),
+                    stranded: showtime.names(&choice.stranded),
+                });
+            }
+            Ok(HoldAttempt::ServeLineFirst) => {
+                state.line.serve(&state.db, &showtime).await.map(|_| ())?
+            }
+            // Someone was quicker to one of the seats: choose again.
+            Err(AppError::SeatTaken { .. }) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    tracing::warn!("the best seats kept being taken while choosing; giving up");
     Err(AppError::Internal)
 }
 

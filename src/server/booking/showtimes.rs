@@ -12,6 +12,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
+use crate::app::booking::seating;
 use crate::app::catalog::SeatKind;
 use crate::app::error::AppError;
 use crate::server::cache::BoundedCache;
@@ -72,6 +73,23 @@ impl ShowtimeInfo {
                 unknown.join(", ")
             )))
         }
+    }
+
+    /// The seats as the seating rules see them (`taken`: sold or held), in layout order.
+    pub fn places(&self, taken: &std::collections::HashSet<i64>) -> Vec<seating::Place> {
+        self.seat_ids
+            .iter()
+            .filter_map(|id| {
+                let seat = self.seats.get(id)?;
+                Some(seating::Place {
+                    id: *id,
+                    row: seat.row,
+                    col: seat.col,
+                    kind: seat.kind,
+                    free: !taken.contains(id),
+                })
+            })
+            .collect()
     }
 
     pub fn has_started(&self) -> bool {

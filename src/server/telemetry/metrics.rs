@@ -151,6 +151,8 @@ const CATALOG_INVALIDATIONS: &str = "marquee_catalog_invalidations_total";
 pub enum Operation {
     /// `hold_seats`.
     Hold,
+    /// `hold_best`: choosing the best available seats and holding them.
+    HoldBest,
     /// `release_seats`, `release_all`.
     Release,
     /// `extend_hold`.
@@ -166,8 +168,9 @@ pub enum Operation {
 }
 
 impl Operation {
-    const ALL: [Operation; 7] = [
+    const ALL: [Operation; 8] = [
         Operation::Hold,
+        Operation::HoldBest,
         Operation::Release,
         Operation::Extend,
         Operation::Purchase,
@@ -183,6 +186,11 @@ impl Operation {
                 "marquee_holds_total",
                 "marquee_hold_duration_seconds",
                 "hold requests",
+            ),
+            Operation::HoldBest => (
+                "marquee_best_holds_total",
+                "marquee_best_hold_duration_seconds",
+                "best-available hold requests",
             ),
             Operation::Release => (
                 "marquee_releases_total",
