@@ -46,9 +46,9 @@ cluster-stop:
 	@scripts/cluster.sh down
 
 ## Benchmarks (release build): holds over HTTP vs the hold script on Redis, flash sale;
-## the live feed; the waiting line; the cost of the abuse limits.
+## the live feed; the waiting line; the cost of the abuse limits; best available.
 bench: setup
-	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line && cargo bench --features ssr --bench protections
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line && cargo bench --features ssr --bench protections && cargo bench --features ssr --bench best
 
 ## Scale-out benchmark (release build, ~2 minutes): 1 vs 3 app instances on a private Redis vs
 ## a private 3-shard Redis Cluster it starts itself (loopback ports from 7400), the hot spot
