@@ -114,22 +114,53 @@ test('a manual pick that leaves a seat alone gets a short explanation, not a ref
   await expect(hint).toHaveCount(0);
 });
 
-test('best available can ask for a wheelchair space, and says when too few are free', async ({
-  page,
+test('best available for a wheelchair user and a companion; a companion seat alone is explained', async ({
+  browser,
 }) => {
+  const page = await (await browser.newContext()).newPage();
   await openShowtimeIn(page, 'Grand Hall', 3);
   await waitForHydration(page);
   await page.getByTestId('best-kind').selectOption('wheelchair');
-  await page.getByTestId('best-count').selectOption('5');
+  await page.getByTestId('best-count').selectOption('2');
   await page.getByTestId('best-submit').click();
-  // The Grand Hall has four wheelchair spaces.
-  await expect(page.getByTestId('booking-message')).toContainText(
-    'only 4 seats of the kind asked for are free',
-  );
-  await page.getByTestId('best-count').selectOption('1');
-  await page.getByTestId('best-submit').click();
-  await expect(page.getByTestId('booking-message')).toContainText('Held');
+  await expect(page.getByTestId('booking-message')).toContainText('side by side');
   const mine = page.locator('button.seat[data-state="mine"]');
-  await expect(mine).toHaveCount(1);
-  await expect(mine).toHaveClass(/seat--wheelchair/);
+  await expect(mine).toHaveCount(2);
+  await expect(mine.and(page.locator('.seat--wheelchair'))).toHaveCount(1);
+  await expect(mine.and(page.locator('.seat--companion'))).toHaveCount(1);
+  await page.context().close();
+
+  // By hand: a wheelchair space first, then the companion seat it offers.
+  const other = await (await browser.newContext()).newPage();
+  await openShowtimeIn(other, 'Grand Hall', 3);
+  await waitForHydration(other);
+  const space = other.locator('button.seat.seat--wheelchair[data-state="available"]').first();
+  await space.click();
+  await expect(other.locator('button.seat[data-state="mine"]')).toHaveCount(1);
+  const offer = other.getByTestId('companion-offer');
+  await expect(offer).toContainText('is a companion seat');
+  await offer.getByRole('button', { name: /^Add / }).click();
+  await expect(other.locator('button.seat[data-state="mine"]')).toHaveCount(2);
+  await expect(offer).toHaveCount(0);
+  await other.getByLabel('Name').fill('Ada Lovelace');
+  await other.getByLabel('Email').fill('ada@example.com');
+  await other.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await other.getByRole('button', { name: /^Pay \$/ }).click();
+  await expect(other.getByRole('heading', { name: 'Booking confirmed' })).toBeVisible();
+  await other.context().close();
+
+  // A companion seat on its own: held, explained, and refused at checkout without a charge.
+  const third = await (await browser.newContext()).newPage();
+  await openShowtimeIn(third, 'Grand Hall', 3);
+  await waitForHydration(third);
+  await third.locator('button.seat.seat--companion[data-state="available"]').first().click();
+  await expect(third.getByTestId('companion-note')).toContainText(
+    'sold together with a wheelchair space',
+  );
+  await third.getByLabel('Name').fill('Ada Lovelace');
+  await third.getByLabel('Email').fill('ada@example.com');
+  await third.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await third.getByRole('button', { name: /^Pay \$/ }).click();
+  await expect(third.getByTestId('checkout-error')).toContainText('wheelchair space');
+  await third.context().close();
 });

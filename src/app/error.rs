@@ -51,6 +51,13 @@ pub enum AppError {
     /// (Joining the line, or asking for the best available seats.)
     #[error("you are holding seats for this showtime; buy or release them first")]
     HoldingSeats,
+    /// Companion seats are sold with a wheelchair space, and the purchase has none.
+    #[error(
+        "{} {} a companion seat, sold together with a wheelchair space: add one, or pick another seat",
+        seats.join(", "),
+        if seats.len() == 1 { "is" } else { "are each" }
+    )]
+    CompanionNeedsWheelchair { seats: Vec<String> },
     /// Fewer seats (of the kind asked for) are free than asked for.
     #[error(
         "only {available} {} of the kind asked for {} free for this showtime",
@@ -142,6 +149,7 @@ impl AppError {
             | Self::TooManySeats { .. }
             | Self::ClientLimit { .. }
             | Self::Forbidden
+            | Self::CompanionNeedsWheelchair { .. }
             | Self::TooLarge { .. } => true,
             // The outcome is unknown (the request may not have arrived, or failed after the
             // charge) or not reached yet: keep the key and ask again with it.
@@ -182,7 +190,10 @@ impl AppError {
             | Self::SeatsAvailable { .. }
             | Self::LineFull { .. } => 409,
             Self::TooLarge { .. } => 413,
-            Self::TooManySeats { .. } | Self::ClientLimit { .. } | Self::IdempotencyMismatch => 422,
+            Self::TooManySeats { .. }
+            | Self::ClientLimit { .. }
+            | Self::CompanionNeedsWheelchair { .. }
+            | Self::IdempotencyMismatch => 422,
             Self::RateLimited { .. } => 429,
             Self::Internal | Self::Transport { .. } => 500,
             Self::PaymentPending { .. } => 503,
@@ -264,6 +275,7 @@ mod tests {
             AppError::ClientLimit { max: 24 },
             AppError::Forbidden,
             AppError::TooLarge { max_bytes: 16384 },
+            AppError::CompanionNeedsWheelchair { seats: seats() },
         ];
         let open = [
             AppError::Transport {

@@ -44,6 +44,7 @@ impl AppError {
             AppError::AlreadyInLine { .. } => "already_in_line",
             AppError::HoldingSeats => "holding_seats",
             AppError::NotEnoughSeats { .. } => "not_enough_seats",
+            AppError::CompanionNeedsWheelchair { .. } => "companion_needs_wheelchair",
             AppError::SeatsAvailable { .. } => "seats_available",
             AppError::LineFull { .. } => "line_full",
             AppError::ShowtimeStarted => "showtime_started",

@@ -242,11 +242,20 @@ async fn best_available_says_no_clearly() {
         refused(&best(&buyer, 999_999, 2, None).await),
         (404, "not_found".into())
     );
-    // Three wheelchair spaces asked for, two exist.
-    let (status, refusal) = best(&buyer, showtime, 3, Some("wheelchair")).await;
+    // Companion seats come with a wheelchair space (the theater's rule, on by default).
+    assert_eq!(
+        refused(&best(&buyer, showtime, 1, Some("companion")).await),
+        (400, "bad_input".into())
+    );
+    // Both wheelchair spaces taken: none to be had.
+    for _ in 0..2 {
+        let (status, answer) = best(&app.session(), showtime, 1, Some("wheelchair")).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+    let (status, refusal) = best(&buyer, showtime, 2, Some("wheelchair")).await;
     assert_eq!(
         (status, refusal["available"].clone()),
-        (409, json!(2)),
+        (409, json!(0)),
         "{refusal}"
     );
     // Holding seats already: buy or release them first.
@@ -310,4 +319,92 @@ async fn people_asking_at_once_get_disjoint_blocks() {
         assert_eq!(map["hold"]["seat_ids"], answer["hold"]["seat_ids"]);
     }
     assert_eq!(taken(&app, showtime).await, all);
+}
+
+#[tokio::test]
+async fn a_wheelchair_space_is_given_with_its_companion_seat_and_sold_only_with_it() {
+    let app = spawn_app().await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let room = layout(&app, showtime).await;
+    // Best available for two with a wheelchair: a space and the companion seat beside it.
+    let pair = app.session();
+    let (status, answer) = best(&pair, showtime, 2, Some("wheelchair")).await;
+    assert_eq!(status, 200, "{answer}");
+    let seats = ids(&answer["hold"]["seat_ids"]);
+    let kinds: BTreeSet<&str> = seats.iter().map(|s| room[s].2.as_str()).collect();
+    assert_eq!(
+        kinds,
+        BTreeSet::from(["wheelchair", "companion"]),
+        "{answer}"
+    );
+    assert!(side_by_side(&room, &seats), "{answer}");
+    let (status, order) = pair
+        .buy(showtime, &seats, "4242 4242 4242 4242", "wheelchair-pair-1")
+        .await;
+    assert_eq!(status, 200, "{order}");
+
+    // A companion seat on its own can be held (the space may come next) but not bought.
+    let (space, companion) = (at(&room, 10, 15).unwrap(), at(&room, 10, 14).unwrap());
+    assert_eq!(room[&space].2, "wheelchair");
+    assert_eq!(room[&companion].2, "companion");
+    let alone = app.session();
+    assert_eq!(alone.hold(showtime, &[companion]).await.0, 200);
+    let (status, refusal) = alone
+        .buy(
+            showtime,
+            &[companion],
+            "4242 4242 4242 4242",
+            "companion-alone-1",
+        )
+        .await;
+    assert_eq!(
+        (status, refusal["error"].as_str()),
+        (422, Some("companion_needs_wheelchair")),
+        "{refusal}"
+    );
+    let names: HashMap<i64, String> = app.seats_of(showtime).await.into_iter().collect();
+    assert_eq!(refusal["seats"], json!([names[&companion]]));
+    let charges: i64 = sqlx::query_scalar("SELECT count(*) FROM test_gateway_charges")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(charges, 1, "nothing charged for the refusal");
+    // With the space beside it, it sells.
+    assert_eq!(alone.hold(showtime, &[space]).await.0, 200);
+    let (status, order) = alone
+        .buy(
+            showtime,
+            &[companion, space],
+            "4242 4242 4242 4242",
+            "companion-pair-2",
+        )
+        .await;
+    assert_eq!(status, 200, "{order}");
+}
+
+#[tokio::test]
+async fn a_theater_may_sell_companion_seats_on_their_own() {
+    let app = spawn_app().await;
+    sqlx::query("UPDATE theaters SET companion_needs_wheelchair = false")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let room = layout(&app, showtime).await;
+    let companion = at(&room, 10, 2).unwrap();
+    let buyer = app.session();
+    assert_eq!(buyer.hold(showtime, &[companion]).await.0, 200);
+    let (status, order) = buyer
+        .buy(
+            showtime,
+            &[companion],
+            "4242 4242 4242 4242",
+            "companion-free-1",
+        )
+        .await;
+    assert_eq!(status, 200, "{order}");
+    // And best available may be asked for one.
+    let (status, answer) = best(&app.session(), showtime, 1, Some("companion")).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(room[&ids(&answer["hold"]["seat_ids"])[0]].2, "companion");
 }

@@ -45,8 +45,21 @@ pub struct Choice {
     pub stranded: Vec<i64>,
 }
 
-/// How many seats someone asking for `kind` could be given.
+/// How many seats someone asking for `kind` could be given (for a wheelchair space: none
+/// without a free space, else the space and every free companion or ordinary seat).
 pub fn available(places: &[Place], kind: Option<SeatKind>) -> usize {
+    if kind == Some(SeatKind::Wheelchair) {
+        if !places
+            .iter()
+            .any(|p| p.free && p.kind == SeatKind::Wheelchair)
+        {
+            return 0;
+        }
+        return 1 + places
+            .iter()
+            .filter(|p| p.free && p.kind != SeatKind::Wheelchair)
+            .count();
+    }
     places.iter().filter(|p| eligible(p, kind)).count()
 }
 
@@ -116,6 +129,18 @@ impl<'a> Room<'a> {
 
     /// Every block of `size` eligible seats side by side in row `index`.
     fn blocks(&self, index: usize, size: usize, kind: Option<SeatKind>) -> Vec<Block> {
+        self.blocks_where(index, size, &|window| {
+            window.iter().all(|p| eligible(p, kind))
+        })
+    }
+
+    /// Every block of `size` seats side by side in row `index` that `ok` accepts.
+    fn blocks_where(
+        &self,
+        index: usize,
+        size: usize,
+        ok: &dyn Fn(&[&Place]) -> bool,
+    ) -> Vec<Block> {
         let (row, runs) = &self.rows[index];
         let mut blocks = Vec::new();
         for run in runs {
@@ -124,7 +149,7 @@ impl<'a> Room<'a> {
             }
             for start in 0..=run.len() - size {
                 let window = &run[start..start + size];
-                if !window.iter().all(|p| eligible(p, kind)) {
+                if !ok(window) {
                     continue;
                 }
                 let mid = f64::from(window[0].col + window[size - 1].col) / 2.0;
@@ -179,7 +204,7 @@ fn better(a: (bool, f64), b: (bool, f64)) -> bool {
 
 /// The best `count` seats of `kind` among `places`, or `None` if fewer are free.
 pub fn choose(places: &[Place], count: usize, kind: Option<SeatKind>) -> Option<Choice> {
-    if count == 0 || places.iter().filter(|p| eligible(p, kind)).count() < count {
+    if count == 0 || available(places, kind) < count {
         return None;
     }
     let room = Room::new(places);
@@ -187,6 +212,9 @@ pub fn choose(places: &[Place], count: usize, kind: Option<SeatKind>) -> Option<
         seats.sort_by_key(|id| places.iter().position(|p| p.id == *id));
         seats
     };
+    if kind == Some(SeatKind::Wheelchair) {
+        return Some(wheelchair(&room, places, count, in_layout_order));
+    }
 
     // 1. Side by side in one row.
     let mut best: Option<Block> = None;
@@ -262,6 +290,67 @@ pub fn choose(places: &[Place], count: usize, kind: Option<SeatKind>) -> Option<
         arrangement: Arrangement::Scattered,
         stranded: Vec::new(),
     })
+}
+
+/// A wheelchair space and, for a party, the seats beside it: a block with exactly one space,
+/// the others companion or ordinary seats (one with a companion seat first); failing that,
+/// the best space and the free seats nearest it. The caller checked a space is free.
+fn wheelchair(
+    room: &Room<'_>,
+    places: &[Place],
+    count: usize,
+    in_layout_order: impl Fn(Vec<i64>) -> Vec<i64>,
+) -> Choice {
+    let ok = |window: &[&Place]| {
+        window.iter().all(|p| p.free)
+            && window
+                .iter()
+                .filter(|p| p.kind == SeatKind::Wheelchair)
+                .count()
+                == 1
+    };
+    let mut best: Option<(Block, f64)> = None;
+    for index in 0..room.rows.len() {
+        for block in room.blocks_where(index, count, &ok) {
+            let companion = places
+                .iter()
+                .any(|p| p.kind == SeatKind::Companion && block.seats.contains(&p.id));
+            let cost = block.cost + if count > 1 && !companion { 1.0 } else { 0.0 };
+            let key = (!block.stranded.is_empty(), cost);
+            if best
+                .as_ref()
+                .is_none_or(|(b, c)| better(key, (!b.stranded.is_empty(), *c)))
+            {
+                best = Some((block, cost));
+            }
+        }
+    }
+    if let Some((block, _)) = best {
+        return Choice {
+            seats: in_layout_order(block.seats),
+            arrangement: Arrangement::Together,
+            stranded: block.stranded,
+        };
+    }
+    let near = |p: &Place| room.distance(f64::from(p.row), f64::from(p.col));
+    let space = places
+        .iter()
+        .filter(|p| p.free && p.kind == SeatKind::Wheelchair)
+        .min_by(|a, b| near(a).total_cmp(&near(b)))
+        .expect("a free wheelchair space");
+    let mut others: Vec<&Place> = places
+        .iter()
+        .filter(|p| p.free && p.kind != SeatKind::Wheelchair)
+        .collect();
+    let from_space = |p: &Place| (p.row - space.row).abs() * 100 + (p.col - space.col).abs();
+    others.sort_by_key(|p| from_space(p));
+    let mut seats = vec![space.id];
+    seats.extend(others.iter().take(count - 1).map(|p| p.id));
+    Choice {
+        seats: in_layout_order(seats),
+        arrangement: Arrangement::Scattered,
+        stranded: Vec::new(),
+    }
 }
 
 /// Single free seats that `mine` (a hold just made) leaves stranded next to it: for the
@@ -411,6 +500,30 @@ mod tests {
         );
         let premium = choose(&room(&["..pp.."]), 2, Some(SeatKind::Premium)).unwrap();
         assert_eq!(premium.seats, [103, 104]);
+    }
+
+    #[test]
+    fn a_wheelchair_space_comes_with_its_companion_seat_for_a_party() {
+        // Back row: a space with its companion at each end, ordinary seats between.
+        let rows = [".......", "wc...cw"];
+        let places = room(&rows);
+        let two = choose(&places, 2, Some(SeatKind::Wheelchair)).unwrap();
+        assert!(
+            two.seats == [201, 202] || two.seats == [206, 207],
+            "{two:?}"
+        );
+        assert_eq!(two.arrangement, Arrangement::Together);
+        let three = choose(&places, 3, Some(SeatKind::Wheelchair)).unwrap();
+        assert!(three.seats == [201, 202, 203] || three.seats == [205, 206, 207]);
+        // No block of three with the space: the space and the seats nearest it.
+        let apart = choose(&room(&["wx...", "xxxxx"]), 3, Some(SeatKind::Wheelchair)).unwrap();
+        assert_eq!(apart.arrangement, Arrangement::Scattered);
+        assert_eq!(apart.seats, [101, 103, 104]);
+        // Never two spaces for one party.
+        assert!(choose(&room(&["wcw"]), 3, Some(SeatKind::Wheelchair)).is_none());
+        // No free space: nothing.
+        assert!(choose(&room(&["xc..."]), 2, Some(SeatKind::Wheelchair)).is_none());
+        assert_eq!(available(&room(&["xc..."]), Some(SeatKind::Wheelchair)), 0);
     }
 
     #[test]

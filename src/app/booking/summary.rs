@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
+use super::api::hold_seats;
 use super::best_available::list;
 use super::model::SeatState;
 use super::seating::{self, Place};
 use super::state::{BookingState, Notice};
-use crate::app::catalog::ShowtimeDetail;
+use crate::app::catalog::{SeatKind, ShowtimeDetail};
 use crate::app::money::format_cents;
 
 /// The held seats, in seat-map order, with their prices and the total; and the latest
@@ -41,7 +42,7 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
     };
     // Single seats the hold leaves alone: a hint, never a refusal (someone buying one seat
     // may want exactly that one).
-    let room: Vec<(i64, i32, i32, crate::app::catalog::SeatKind)> = detail
+    let room: Vec<(i64, i32, i32, SeatKind)> = detail
         .layout
         .seats
         .iter()
@@ -69,6 +70,44 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
             .map(|id| booking.name(id))
             .collect::<Vec<_>>()
     };
+    // A wheelchair space held without the companion seat beside it: offer that seat. A
+    // companion seat held without a space, where the theater sells them together: say so.
+    let companion_rule = detail.companion_needs_wheelchair;
+    let companions = move || {
+        let mine: Vec<i64> = booking.mine.with(|m| m.iter().copied().collect());
+        room.with_value(|room| {
+            let at = |row: i32, col: i32| room.iter().find(|s| s.1 == row && s.2 == col);
+            let kind_of = |id: i64| room.iter().find(|s| s.0 == id).map(|s| s.3);
+            let mut offer = Vec::new();
+            for &(id, row, col, kind) in room {
+                if kind != SeatKind::Wheelchair || !mine.contains(&id) {
+                    continue;
+                }
+                let beside = [at(row, col - 1), at(row, col + 1)];
+                let has_companion = beside
+                    .iter()
+                    .flatten()
+                    .any(|s| s.3 == SeatKind::Companion && mine.contains(&s.0));
+                if has_companion {
+                    continue;
+                }
+                if let Some(free) = beside.into_iter().flatten().find(|s| {
+                    s.3 == SeatKind::Companion && booking.seat(s.0).get() == SeatState::Available
+                }) {
+                    offer.push(free.0);
+                }
+            }
+            let lone = companion_rule
+                && mine
+                    .iter()
+                    .any(|id| kind_of(*id) == Some(SeatKind::Companion))
+                && !mine
+                    .iter()
+                    .any(|id| kind_of(*id) == Some(SeatKind::Wheelchair));
+            (offer, lone)
+        })
+    };
+    let add_busy = RwSignal::new(false);
     let count = move || booking.mine.with(|s| s.len());
     let notice = move || {
         booking.notice.get().map(|notice| {
@@ -114,6 +153,47 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                         }} " · Total "
                         <strong data-testid="total">{move || format_cents(booking.total())}</strong>
                     </p>
+                    {move || {
+                        let (offer, lone) = companions();
+                        let offer = offer
+                            .into_iter()
+                            .map(|id| {
+                                let name = booking.name(id);
+                                let add = move |_| {
+                                    booking
+                                        .act(
+                                            add_busy,
+                                            hold_seats(booking.showtime_id, vec![id]),
+                                            move |hold| booking.apply_hold(Some(hold)),
+                                        )
+                                };
+                                view! {
+                                    <p class="hint companion" data-testid="companion-offer">
+                                        {format!(
+                                            "{name} beside your wheelchair space is a companion seat. ",
+                                        )}
+                                        <button
+                                            type="button"
+                                            class="link-button"
+                                            on:click=add
+                                            disabled=move || add_busy.get()
+                                        >
+                                            {format!("Add {name}")}
+                                        </button>
+                                    </p>
+                                }
+                            })
+                            .collect_view();
+                        let lone = lone
+                            .then(|| {
+                                view! {
+                                    <p class="hint" data-testid="companion-note">
+                                        "Companion seats are sold together with a wheelchair space: add one to buy this seat."
+                                    </p>
+                                }
+                            });
+                        (offer, lone)
+                    }}
                     {move || {
                         let alone = stranded();
                         (!alone.is_empty())

@@ -98,8 +98,15 @@ pub struct ShowtimeDetail {
     pub auditorium: String,
     /// Local start, e.g. "Wed 26 Nov, 19:30".
     pub starts_at: String,
+    /// The theater sells companion seats only together with a wheelchair space.
+    #[serde(default = "yes")]
+    pub companion_needs_wheelchair: bool,
     pub prices: Vec<Price>,
     pub layout: SeatLayout,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl ShowtimeDetail {

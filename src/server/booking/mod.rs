@@ -173,6 +173,12 @@ async fn best_available(
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
+    if kind == Some(SeatKind::Companion) && showtime.companion_needs_wheelchair {
+        return Err(AppError::bad_input(
+            "companion seats come with a wheelchair space: ask for kind \"wheelchair\" and \
+             a count of 2 or more",
+        ));
+    }
     for _ in 0..8 {
         let map = state
             .holds

@@ -251,6 +251,7 @@ struct Reserved {
 async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Reserved, AppError> {
     let showtime = state.showtimes.get(&state.db, purchase.showtime_id).await?;
     showtime.check_seats(&purchase.seats)?;
+    showtime.check_companions(&purchase.seats)?;
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }

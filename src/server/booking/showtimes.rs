@@ -29,6 +29,8 @@ pub struct ShowtimeInfo {
     /// Seat ids in layout order.
     pub seat_ids: Vec<i64>,
     pub seats: HashMap<i64, SeatInfo>,
+    /// Companion seats are sold only with a wheelchair space (the theater's rule).
+    pub companion_needs_wheelchair: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -90,6 +92,25 @@ impl ShowtimeInfo {
                 })
             })
             .collect()
+    }
+
+    /// Refuses a purchase of companion seats without a wheelchair space, where the theater
+    /// sells them only together.
+    pub fn check_companions(&self, ids: &[i64]) -> Result<(), AppError> {
+        let kind = |id: &i64| self.seats.get(id).map(|s| s.kind);
+        let companion = ids.iter().any(|id| kind(id) == Some(SeatKind::Companion));
+        let wheelchair = ids.iter().any(|id| kind(id) == Some(SeatKind::Wheelchair));
+        if self.companion_needs_wheelchair && companion && !wheelchair {
+            let seats: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| kind(id) == Some(SeatKind::Companion))
+                .collect();
+            return Err(AppError::CompanionNeedsWheelchair {
+                seats: self.names(&seats),
+            });
+        }
+        Ok(())
     }
 
     pub fn has_started(&self) -> bool {
@@ -165,5 +186,6 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         theater: detail.theater,
         seat_ids: seats.iter().map(|(id, _)| *id).collect(),
         seats: seats.into_iter().collect(),
+        companion_needs_wheelchair: detail.companion_needs_wheelchair,
     })
 }

@@ -133,7 +133,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
     let row = sqlx::query_as::<_, ShowtimeRow>(
         "SELECT s.id, s.starts_at, m.id AS movie_id, m.title, m.runtime_minutes, m.rating,
                 m.poster_hue, a.id AS auditorium_id, a.name AS auditorium, a.grid_rows,
-                a.grid_cols, t.name AS theater, t.timezone
+                a.grid_cols, t.name AS theater, t.timezone, t.companion_needs_wheelchair
            FROM showtimes s
            JOIN movies m ON m.id = s.movie_id
            JOIN auditoriums a ON a.id = s.auditorium_id
@@ -186,6 +186,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
         theater: row.theater,
         auditorium: row.auditorium,
         starts_at: starts_label(row.starts_at, &row.timezone),
+        companion_needs_wheelchair: row.companion_needs_wheelchair,
         prices,
         layout: SeatLayout {
             grid_rows: row.grid_rows,
@@ -303,4 +304,5 @@ struct ShowtimeRow {
     grid_cols: i32,
     theater: String,
     timezone: String,
+    companion_needs_wheelchair: bool,
 }
