@@ -19,7 +19,7 @@ use leptos_router::{
     path,
 };
 
-use pages::{HomePage, MoviePage, NotFound, OrderPage, ShowtimePage};
+use pages::{BookingsPage, HomePage, MoviePage, NotFound, OrderPage, ShowtimePage};
 
 /// The HTML document around the app; the server renders it, the browser never re-renders it.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,6 +64,9 @@ pub fn App() -> impl IntoView {
                     "Marquee"
                 </A>
                 <span class="tagline">"Pick your seats"</span>
+                <nav class="site-nav" aria-label="Your account">
+                    <A href="/bookings">"My bookings"</A>
+                </nav>
             </header>
             <main class="page">
                 <Routes fallback=|| view! { <NotFound what="page" /> }>
@@ -71,6 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/movies/:id") view=MoviePage ssr=SsrMode::Async />
                     <Route path=path!("/showtimes/:id") view=ShowtimePage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/bookings") view=BookingsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Marquee · open-source seat booking"</footer>

@@ -120,6 +120,9 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// `LOG_FORMAT`: `text` (default) or `json` (one JSON object per line).
     pub log_format: LogFormat,
+    /// `TICKET_SECRET`: the key that signs ticket tokens (the QR codes). Unset, one is made
+    /// on first use and kept in Postgres (`secrets`), shared by every instance.
+    pub ticket_secret: Option<Secret>,
 }
 
 /// A value that must not show up in logs (`Settings` is `Debug`).
@@ -245,6 +248,7 @@ impl Settings {
             metrics: parsed_bool(&lookup, "METRICS", true)?,
             metrics_token: token(&lookup, "METRICS_TOKEN")?,
             log_format: parsed(&lookup, "LOG_FORMAT", "text")?,
+            ticket_secret: token(&lookup, "TICKET_SECRET")?,
         }
         .checked()
     }

@@ -42,6 +42,7 @@ pub mod session;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;
 
 pub use config::Settings;
 pub use startup::{Application, router, run};

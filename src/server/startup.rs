@@ -203,6 +203,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(telemetry::metrics::scrape))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
+        .route("/tickets/{token}/qr.svg", get(super::tickets::qr_svg))
+        .route("/orders/{code}/calendar.ics", get(super::tickets::calendar))
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context, and pages give their inline scripts the response's CSP nonce.
         .leptos_routes_with_context(&state, routes, headers::provide_nonce, move || {

@@ -3,6 +3,7 @@
 //! Axum handlers extract it (or a part of it, through `FromRef`); pages and server functions
 //! find it in the Leptos context, where `leptos_routes_with_context` puts it.
 
+use super::tickets::TicketSigner;
 use std::sync::Arc;
 
 use crate::server::redis_client::Redis;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub sockets: Sockets,
     /// Set once this instance has been told to stop: `/healthz` then answers 503.
     pub draining: Draining,
+    /// Signs and verifies ticket tokens (the QR codes).
+    pub tickets: TicketSigner,
 }
 
 impl AppState {
@@ -106,6 +109,7 @@ impl AppState {
         } else {
             None
         };
+        let tickets = TicketSigner::new(settings.ticket_secret.as_ref().map(|s| s.expose()));
         Ok(Self {
             leptos_options,
             replica: Replica::new(&settings)?,
@@ -123,6 +127,7 @@ impl AppState {
             live,
             sockets,
             draining: Draining::default(),
+            tickets,
         })
     }
 

@@ -27,3 +27,4 @@ mod recovery;
 mod replica;
 mod resources;
 mod scripts;
+mod tickets;

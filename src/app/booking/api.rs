@@ -5,7 +5,10 @@
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-use super::model::{BestHold, HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState};
+use super::model::{
+    BestHold, HoldStatus, LinePlace, OrderSummary, OrderView, PurchaseRequest, SeatMapState,
+    TicketCheck,
+};
 use crate::app::error::AppError;
 
 /// Every seat's state for the calling session, with the showtime's version.
@@ -85,4 +88,17 @@ pub async fn purchase(request: PurchaseRequest) -> Result<OrderView, AppError> {
 #[server(prefix = "/api", endpoint = "order", input = GetUrl)]
 pub async fn order(code: String) -> Result<OrderView, AppError> {
     crate::server::booking::order(code).await
+}
+
+/// What a ticket's token (its QR code) vouches for: the showing and seat, and whether it
+/// admits. `404` for a token that is not genuine (forged, altered, or of no ticket).
+#[server(prefix = "/api", endpoint = "tickets/verify", input = GetUrl)]
+pub async fn verify_ticket(token: String) -> Result<TicketCheck, AppError> {
+    crate::server::booking::verify_ticket(token).await
+}
+
+/// This browser's paid orders, newest first ("My bookings").
+#[server(prefix = "/api", endpoint = "my_orders", input = GetUrl)]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
+    crate::server::booking::my_orders().await
 }

@@ -17,13 +17,13 @@ mod state;
 mod summary;
 
 pub use api::{
-    decline_offer, extend_hold, hold_best, hold_seats, join_line, leave_line, line_place, order,
-    purchase, release_all, release_seats, seat_map,
+    decline_offer, extend_hold, hold_best, hold_seats, join_line, leave_line, line_place,
+    my_orders, order, purchase, release_all, release_seats, seat_map, verify_ticket,
 };
 // The request types `#[server]` generates for each function above (for calling one by type).
 pub use api::{
-    DeclineOffer, ExtendHold, HoldBest, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, Order,
-    Purchase, ReleaseAll, ReleaseSeats, SeatMapQuery,
+    DeclineOffer, ExtendHold, HoldBest, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, MyOrders,
+    Order, Purchase, ReleaseAll, ReleaseSeats, SeatMapQuery, VerifyTicket,
 };
 pub use best_available::BestAvailable;
 pub use checkout::CheckoutForm;
@@ -36,8 +36,8 @@ pub use live::{
     SeatChange, ServerMessage, apply_message, connect_live,
 };
 pub use model::{
-    Arrangement, BestHold, HoldStatus, LinePlace, OrderSeat, OrderView, PurchaseRequest,
-    SeatMapState, SeatState,
+    Arrangement, BestHold, HoldStatus, LinePlace, OrderSeat, OrderSummary, OrderView,
+    PurchaseRequest, SeatMapState, SeatState, TicketCheck,
 };
 pub use seat_map::SeatMap;
 pub use state::BookingState;

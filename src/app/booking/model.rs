@@ -127,4 +127,33 @@ pub struct OrderSeat {
     pub name: String,
     pub kind: crate::app::catalog::SeatKind,
     pub price_cents: i64,
+    /// The ticket's signed token (its QR code): `t1.<ticket id>.<signature>`.
+    #[serde(default)]
+    pub ticket: String,
+}
+
+/// What a ticket token vouches for (`GET /api/tickets/verify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketCheck {
+    /// The ticket is genuine and its order paid: it admits.
+    pub valid: bool,
+    /// `valid`, or the order's state when it does not admit (`refunded`, `failed`, …).
+    pub status: String,
+    pub order_code: String,
+    pub showtime_id: i64,
+    pub movie_title: String,
+    pub starts_at: String,
+    pub auditorium: String,
+    /// "C7"
+    pub seat: String,
+}
+
+/// One of this browser's orders ("My bookings").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub code: String,
+    pub movie_title: String,
+    pub starts_at: String,
+    pub seats: Vec<String>,
+    pub total_cents: i64,
 }

@@ -1,5 +1,6 @@
 //! One page per file.
 
+mod bookings;
 mod error_panel;
 mod home;
 mod movie;
@@ -8,6 +9,7 @@ mod not_found;
 mod order;
 mod showtime;
 
+pub use bookings::BookingsPage;
 pub use error_panel::ErrorPanel;
 pub use home::HomePage;
 pub use movie::MoviePage;

@@ -45,6 +45,28 @@ fn Confirmation(order: OrderView) -> impl IntoView {
             }
         })
         .collect_view();
+    let tickets = order
+        .seats
+        .iter()
+        .map(|seat| {
+            let name = seat.name.clone();
+            view! {
+                <figure class="ticket" data-testid="ticket" data-token=seat.ticket.clone()>
+                    <img
+                        src=format!("/tickets/{}/qr.svg", seat.ticket)
+                        alt=format!("QR code of the ticket for seat {name}")
+                        width="160"
+                        height="160"
+                    />
+                    <figcaption>
+                        <strong>{name}</strong>
+                        " · "
+                        {seat.kind.label()}
+                    </figcaption>
+                </figure>
+            }
+        })
+        .collect_view();
     view! {
         <Title text=format!("Order {} · Marquee", order.code) />
         <section class="confirmation">
@@ -72,8 +94,19 @@ fn Confirmation(order: OrderView) -> impl IntoView {
             <p class="muted">
                 {format!("Tickets for {} ({})", order.buyer_name, order.buyer_email)}
             </p>
-            <p>
+            <h2>"Your tickets"</h2>
+            <p class="muted">"Show one code per seat at the door, on screen or printed."</p>
+            <div class="tickets" data-testid="tickets">
+                {tickets}
+            </div>
+            <p class="order-links">
+                <a href=format!("/orders/{}/calendar.ics", order.code) data-testid="calendar" rel="external">
+                    "Add to calendar (.ics)"
+                </a>
+                " · "
                 <A href=format!("/showtimes/{}", order.showtime_id)>"Back to the showtime"</A>
+                " · "
+                <A href="/bookings">"My bookings"</A>
             </p>
         </section>
     }

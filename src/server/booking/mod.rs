@@ -384,7 +384,18 @@ pub async fn order(code: String) -> Result<OrderView, AppError> {
     if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::not_found("order"));
     }
-    orders::view(&state.db, &state.showtimes, &code)
+    orders::view(&state.db, &state.showtimes, &state.tickets, &code)
         .await?
         .ok_or_else(|| AppError::not_found("order"))
+}
+
+pub async fn verify_ticket(token: String) -> Result<crate::app::booking::TicketCheck, AppError> {
+    let state = AppState::current()?;
+    state.tickets.verify(&state, &token).await
+}
+
+pub async fn my_orders() -> Result<Vec<crate::app::booking::OrderSummary>, AppError> {
+    let state = AppState::current()?;
+    let session = session::current()?;
+    orders::of_session(&state.db, &state.showtimes, session.as_str()).await
 }

@@ -486,7 +486,7 @@ fn pending(state: &AppState) -> AppError {
 }
 
 async fn view(state: &AppState, code: &str) -> Result<OrderView, AppError> {
-    orders::view(&state.db, &state.showtimes, code)
+    orders::view(&state.db, &state.showtimes, &state.tickets, code)
         .await?
         .ok_or(AppError::Internal)
 }
