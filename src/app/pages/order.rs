@@ -100,7 +100,11 @@ fn Confirmation(order: OrderView) -> impl IntoView {
                 {tickets}
             </div>
             <p class="order-links">
-                <a href=format!("/orders/{}/calendar.ics", order.code) data-testid="calendar" rel="external">
+                <a
+                    href=format!("/orders/{}/calendar.ics", order.code)
+                    data-testid="calendar"
+                    rel="external"
+                >
                     "Add to calendar (.ics)"
                 </a>
                 " · "
