@@ -305,7 +305,7 @@ mod tests {
         }
         // Every variant is listed above once (the match in `settles_purchase` has no `_`
         // arm; this count catches a variant added there but not here).
-        assert_eq!(settled.len() + open.len(), 23);
+        assert_eq!(settled.len() + open.len(), 25);
     }
 
     #[test]

@@ -39,6 +39,7 @@ async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
             "movies",
             "orders",
             "seats",
+            "secrets",
             "showtime_prices",
             "showtimes",
             "test_gateway_charges",

@@ -86,8 +86,11 @@ impl Harness {
             .await
             .map_err(|e| e.to_string())?;
             let seats: Vec<i64> = sqlx::query_scalar(
+                // Ordinary seats: a companion seat alone is refused by design (it is sold
+                // with a wheelchair space), which is no fault to inject.
                 "SELECT se.id FROM seats se JOIN showtimes s ON s.auditorium_id = se.auditorium_id
-                  WHERE s.id = $1 ORDER BY se.grid_row, se.grid_col",
+                  WHERE s.id = $1 AND se.kind IN ('standard', 'premium')
+                  ORDER BY se.grid_row, se.grid_col",
             )
             .bind(showtime)
             .fetch_all(&template)
