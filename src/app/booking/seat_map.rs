@@ -5,7 +5,15 @@
 //! accessible name "Row C, seat 7, standard, $12.50". Aisles and gaps are simply grid cells
 //! without a seat. Each button reads only its own seat's signal, so a change re-renders one
 //! seat, not the map.
+//!
+//! For the keyboard and assistive technology the map is an ARIA grid (rows of cells, each
+//! holding its seat's button) with one tab stop: the arrow keys move between seats (aisles
+//! skipped), Home/End go to the ends of a row, PageUp/PageDown to the front and back rows, and
+//! Enter or Space holds or releases the seat, as a click does.
 
+use std::collections::{BTreeMap, HashMap};
+
+use leptos::html;
 use leptos::prelude::*;
 
 use super::model::SeatState;
@@ -17,43 +25,97 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
     // Row labels sit in an extra column at each end; seats are shifted one column right.
     let label_end = layout.grid_cols + 2;
     let grid_style = format!("--cols: {}; --rows: {}", layout.grid_cols, layout.grid_rows);
-    let labels = layout
+    let moves = StoredValue::new(keyboard_moves(&layout.seats));
+    let refs: HashMap<i64, NodeRef<html::Button>> = layout
+        .seats
+        .iter()
+        .map(|seat| (seat.id, NodeRef::new()))
+        .collect();
+    let refs = StoredValue::new(refs);
+    // The one seat in the tab order: the first, until the focus moves.
+    let active = RwSignal::new(layout.seats.first().map_or(0, |seat| seat.id));
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let key = ev.key();
+        let to = moves.with_value(|moves| moves.get(&active.get_untracked())?.target(&key));
+        let Some(to) = to else { return };
+        ev.prevent_default();
+        active.set(to);
+        if let Some(button) = refs.with_value(|refs| refs.get(&to).and_then(NodeRef::get)) {
+            let _ = button.focus();
+        }
+    };
+    let mut by_row: BTreeMap<i32, Vec<Seat>> = BTreeMap::new();
+    for seat in layout.seats {
+        by_row.entry(seat.grid_row).or_default().push(seat);
+    }
+    let labels: HashMap<i32, String> = layout
         .rows
         .iter()
-        .flat_map(|row| {
-            [1, label_end].map(|col| {
+        .map(|row| (row.grid_row, row.label.clone()))
+        .collect();
+    let rows = by_row
+        .into_iter()
+        .map(|(grid_row, seats)| {
+            let label = labels.get(&grid_row).cloned().unwrap_or_default();
+            let ends = [1, label_end].map(|col| {
                 view! {
                     <span
                         class="row-label"
                         aria-hidden="true"
-                        style=format!("grid-row: {}; grid-column: {col}", row.grid_row)
+                        style=format!("grid-row: {grid_row}; grid-column: {col}")
                     >
-                        {row.label.clone()}
+                        {label.clone()}
                     </span>
                 }
-            })
+            });
+            let cells = seats
+                .into_iter()
+                .map(|seat| {
+                    let node_ref = refs.with_value(|refs| refs[&seat.id]);
+                    view! {
+                        <div role="gridcell" class="seat-cell">
+                            <SeatButton seat booking active node_ref />
+                        </div>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div role="row" class="seat-row" aria-label=format!("Row {label}")>
+                    {ends}
+                    {cells}
+                </div>
+            }
         })
-        .collect_view();
-    let seats = layout
-        .seats
-        .into_iter()
-        .map(|seat| view! { <SeatButton seat booking /> })
         .collect_view();
     view! {
         <div class="seat-map">
             <div class="screen" aria-hidden="true">
                 "Screen"
             </div>
-            <div class="seat-grid" role="group" aria-label="Seats" style=grid_style>
-                {labels}
-                {seats}
+            <div
+                class="seat-grid"
+                role="grid"
+                aria-label="Seats"
+                aria-describedby="seat-keys"
+                style=grid_style
+                on:keydown=on_keydown
+            >
+                {rows}
             </div>
+            <p id="seat-keys" class="hint seat-keys">
+                "Arrow keys move between seats; Enter or Space holds or releases one."
+            </p>
         </div>
     }
 }
 
 #[component]
-fn SeatButton(seat: Seat, booking: BookingState) -> impl IntoView {
+fn SeatButton(
+    seat: Seat,
+    booking: BookingState,
+    active: RwSignal<i64>,
+    node_ref: NodeRef<html::Button>,
+) -> impl IntoView {
     let id = seat.id;
     let price = booking.price(id);
     let state = booking.seat(id);
@@ -66,6 +128,7 @@ fn SeatButton(seat: Seat, booking: BookingState) -> impl IntoView {
     view! {
         <button
             type="button"
+            node_ref=node_ref
             class=move || format!("seat seat--{} is-{}", seat.kind.as_str(), state.get().as_str())
             style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col + 1)
             data-seat-id=id.to_string()
@@ -73,10 +136,126 @@ fn SeatButton(seat: Seat, booking: BookingState) -> impl IntoView {
             aria-label=seat.accessible_name(price)
             aria-pressed=move || if state.get() == SeatState::Mine { "true" } else { "false" }
             aria-disabled=move || if unavailable() { "true" } else { "false" }
+            tabindex=move || if active.get() == id { "0" } else { "-1" }
             title=seat.short_name()
+            on:focus=move |_| active.set(id)
             on:click=move |_| booking.toggle(id)
         >
             <span aria-hidden="true">{face}</span>
         </button>
+    }
+}
+
+/// Where each key takes the focus from a seat.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Moves {
+    left: Option<i64>,
+    right: Option<i64>,
+    up: Option<i64>,
+    down: Option<i64>,
+    home: Option<i64>,
+    end: Option<i64>,
+    first_row: Option<i64>,
+    last_row: Option<i64>,
+}
+
+impl Moves {
+    fn target(&self, key: &str) -> Option<i64> {
+        match key {
+            "ArrowLeft" => self.left,
+            "ArrowRight" => self.right,
+            "ArrowUp" => self.up,
+            "ArrowDown" => self.down,
+            "Home" => self.home,
+            "End" => self.end,
+            "PageUp" => self.first_row,
+            "PageDown" => self.last_row,
+            _ => None,
+        }
+    }
+}
+
+/// The keyboard model of a layout: left and right go to the neighbouring seat in the row
+/// (across an aisle too: there is no seat in between to stop at), up and down to the seat of
+/// the row in front or behind nearest in column, Home/End to the row's ends, PageUp/PageDown
+/// to the nearest seat of the front and back rows. Row 1 is nearest the screen, drawn at the
+/// top, so "up" is towards the screen.
+fn keyboard_moves(seats: &[Seat]) -> HashMap<i64, Moves> {
+    let mut rows: BTreeMap<i32, Vec<(i32, i64)>> = BTreeMap::new();
+    for seat in seats {
+        rows.entry(seat.grid_row)
+            .or_default()
+            .push((seat.grid_col, seat.id));
+    }
+    for row in rows.values_mut() {
+        row.sort_unstable();
+    }
+    let rows: Vec<Vec<(i32, i64)>> = rows.into_values().collect();
+    let nearest = |row: &[(i32, i64)], col: i32| {
+        row.iter()
+            .min_by_key(|(c, _)| ((c - col).abs(), *c))
+            .map(|(_, id)| *id)
+    };
+    let mut moves = HashMap::new();
+    for (r, row) in rows.iter().enumerate() {
+        for (i, &(col, id)) in row.iter().enumerate() {
+            let other = |index: Option<usize>| index.and_then(|j| rows.get(j));
+            moves.insert(
+                id,
+                Moves {
+                    left: i.checked_sub(1).map(|j| row[j].1),
+                    right: row.get(i + 1).map(|s| s.1),
+                    up: other(r.checked_sub(1)).and_then(|row| nearest(row, col)),
+                    down: other(Some(r + 1)).and_then(|row| nearest(row, col)),
+                    home: row.first().map(|s| s.1),
+                    end: row.last().map(|s| s.1),
+                    first_row: rows.first().and_then(|row| nearest(row, col)),
+                    last_row: rows.last().and_then(|row| nearest(row, col)),
+                },
+            );
+        }
+    }
+    moves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seat(id: i64, row: i32, col: i32) -> Seat {
+        Seat {
+            id,
+            row_label: row.to_string(),
+            number: col,
+            grid_row: row,
+            grid_col: col,
+            kind: SeatKind::Standard,
+        }
+    }
+
+    #[test]
+    fn arrows_skip_aisles_and_find_the_nearest_seat_in_the_next_row() {
+        // Row 1: columns 1, 2, (aisle), 4. Row 2: columns 2, 3. Row 3: column 4.
+        let seats = [
+            seat(11, 1, 1),
+            seat(12, 1, 2),
+            seat(14, 1, 4),
+            seat(22, 2, 2),
+            seat(23, 2, 3),
+            seat(34, 3, 4),
+        ];
+        let moves = keyboard_moves(&seats);
+        assert_eq!(moves[&12].right, Some(14), "over the aisle");
+        assert_eq!(moves[&14].right, None);
+        assert_eq!(moves[&11].left, None);
+        assert_eq!(moves[&11].down, Some(22), "nearest column");
+        assert_eq!(moves[&14].down, Some(23));
+        assert_eq!(moves[&23].up, Some(12), "a tie goes left");
+        assert_eq!(moves[&22].home, Some(22));
+        assert_eq!(moves[&22].end, Some(23));
+        assert_eq!(moves[&34].first_row, Some(14));
+        assert_eq!(moves[&11].last_row, Some(34));
+        assert_eq!(moves[&11].target("ArrowRight"), Some(12));
+        assert_eq!(moves[&11].target("a"), None);
     }
 }

@@ -1,0 +1,55 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { openShowtimeIn, seat, waitForHydration } from './helpers';
+
+// WCAG 2.2 AA as axe-core checks it (the rules tagged A and AA up to 2.2), on every page and
+// the booking states a visitor goes through. Grand Hall showtime 5 is used here only. Hydrated
+// project only: axe runs as a script in the page, which the no-JS project forbids (the DOM it
+// inspects is the server's, hydrated in place).
+
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+async function audit(page: Page, state: string) {
+  const results = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+  const found = results.violations.map((v) => ({
+    rule: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+  }));
+  expect(found, `${state}: axe violations`).toEqual([]);
+}
+
+test('home, movie, not found and My bookings have no axe violations', async ({ page }) => {
+  await page.goto('/');
+  await audit(page, 'home');
+  await page.locator('a.movie-link, .movie-card a').first().click();
+  await audit(page, 'movie');
+  await page.goto('/no/such/page');
+  await audit(page, 'not found');
+  await page.goto('/bookings');
+  await audit(page, 'my bookings');
+});
+
+test('the showtime page has no axe violations: idle, holding, checkout error, order', async ({
+  page,
+}) => {
+  // Each scan of a 352-seat map takes seconds.
+  test.setTimeout(120_000);
+  await openShowtimeIn(page, 'Grand Hall', 5);
+  await waitForHydration(page);
+  await audit(page, 'showtime idle');
+  await seat(page, 'E', 5).click();
+  await expect(page.getByTestId('hold-timer')).toBeVisible();
+  await audit(page, 'holding seats');
+  await page.getByLabel('Name').fill('Ada Lovelace');
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByLabel('Card number').fill('4000 0000 0000 0002');
+  await page.getByRole('button', { name: /^Pay \$/ }).click();
+  await expect(page.getByTestId('checkout-error')).toBeVisible();
+  await audit(page, 'checkout error');
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByRole('button', { name: /^Pay \$/ }).click();
+  await expect(page.getByRole('heading', { name: 'Booking confirmed' })).toBeVisible();
+  await audit(page, 'order');
+});
