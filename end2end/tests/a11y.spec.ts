@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { openShowtimeIn, seat, waitForHydration } from './helpers';
+import { openShowtimeIn, seat, visitors, waitForHydration } from './helpers';
 
 // WCAG 2.2 AA as axe-core checks it (the rules tagged A and AA up to 2.2), on every page and
 // the booking states a visitor goes through. Grand Hall showtime 5 is used here only. Hydrated
@@ -52,4 +52,41 @@ test('the showtime page has no axe violations: idle, holding, checkout error, or
   await page.getByRole('button', { name: /^Pay \$/ }).click();
   await expect(page.getByRole('heading', { name: 'Booking confirmed' })).toBeVisible();
   await audit(page, 'order');
+});
+
+test('the waiting line and an offer have no axe violations', async ({ browser }) => {
+  test.setTimeout(120_000);
+  const [a, b] = await visitors(browser, 2, 'Screening Room', 4);
+  try {
+    for (const row of ['A', 'B']) {
+      for (let number = 1; number <= 4; number++) {
+        await seat(a, row, number).click();
+        await expect(seat(a, row, number)).toHaveAttribute('data-state', 'mine');
+      }
+    }
+    await expect(b.getByText('Every seat is taken right now.')).toBeVisible();
+    await audit(b, 'full house');
+    await b.getByLabel('Seats needed').selectOption('1');
+    await b.getByRole('button', { name: 'Join the waiting line' }).click();
+    await expect(b.getByTestId('line-position')).toHaveText('You are number 1 in line');
+    await audit(b, 'in line');
+    await seat(a, 'A', 1).click();
+    await expect(b.getByRole('region', { name: 'Your seats are ready' })).toBeVisible();
+    await audit(b, 'offer');
+  } finally {
+    await a.context().close();
+    await b.context().close();
+  }
+});
+
+test.describe('with 4-second holds', () => {
+  test.use({ baseURL: process.env.SHORT_TTL_URL ?? 'http://127.0.0.1:3101' });
+
+  test('the hold warning has no axe violations', async ({ page }) => {
+    await openShowtimeIn(page, 'Screening Room', 5);
+    await waitForHydration(page);
+    await seat(page, 'B', 2).click();
+    await expect(page.getByTestId('hold-timer')).toHaveClass(/warning/);
+    await audit(page, 'hold warning');
+  });
 });

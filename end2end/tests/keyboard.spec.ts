@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { openShowtimeIn, seat, waitForHydration } from './helpers';
 
 // The seat map by keyboard: an ARIA grid with one tab stop. Grand Hall showtime 6 is used
@@ -50,4 +50,47 @@ test('the seat map is one tab stop; arrows, Home/End and PageUp/PageDown move, E
   await seat(page, 'A', 1).focus();
   await page.keyboard.press('Tab');
   await expect(page.locator('button.seat:focus')).toHaveCount(0);
+});
+
+/** Presses Tab until `matches` holds for the focused element (at most `limit` times). */
+async function tabTo(page: Page, matches: string, limit = 400) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, matches)) {
+      return;
+    }
+  }
+  throw new Error(`Tab never reached ${matches}`);
+}
+
+test('booking by keyboard alone, from the home page to the order', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/');
+  await waitForHydration(page);
+  // The eighth Grand Hall showtime on the home page (index 7: used here only).
+  for (let n = 0; n < 8; n++) {
+    await tabTo(page, 'a.showtime-link[data-auditorium="Grand Hall"]');
+  }
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/showtimes\/\d+$/);
+  await waitForHydration(page);
+  // Into the map (its one stop is A1), down to row M and along to seat 10, and hold it.
+  await tabTo(page, 'button.seat');
+  await expect(seat(page, 'A', 1)).toBeFocused();
+  for (let i = 0; i < 12; i++) await page.keyboard.press('ArrowDown');
+  for (let i = 0; i < 9; i++) await page.keyboard.press('ArrowRight');
+  await expect(seat(page, 'M', 10)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(seat(page, 'M', 10)).toHaveAttribute('data-state', 'mine');
+  // On to checkout, field by field, and pay with Enter.
+  await tabTo(page, 'input[name="name"]');
+  await page.keyboard.type('Ada Lovelace');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('ada@example.com');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('4242 4242 4242 4242');
+  await tabTo(page, 'button.pay');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: 'Booking confirmed' })).toBeVisible();
+  await expect(page.getByTestId('order-seats')).toContainText('M10');
 });
