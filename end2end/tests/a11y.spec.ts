@@ -90,3 +90,49 @@ test.describe('with 4-second holds', () => {
     await audit(page, 'hold warning');
   });
 });
+
+test('a live region tells of the hold, and of the seat one is on being taken', async ({
+  browser,
+}) => {
+  const [a, b] = await visitors(browser, 2, 'Grand Hall', 8);
+  try {
+    const announcer = a.getByTestId('announcer');
+    await expect(announcer).toHaveAttribute('aria-live', 'polite');
+    await seat(a, 'D', 3).click();
+    await expect(announcer).toContainText('D3 held. 1 held in all');
+    await seat(a, 'D', 3).click();
+    await expect(announcer).toHaveText('D3 released. You hold no seats.');
+    // A is on D7 (keyboard focus) when B takes it.
+    await seat(a, 'D', 7).focus();
+    await seat(b, 'D', 7).click();
+    await expect(seat(a, 'D', 7)).toHaveAttribute('data-state', 'held');
+    await expect(announcer).toHaveText('Seat D7 was just taken by someone else.');
+  } finally {
+    await a.context().close();
+    await b.context().close();
+  }
+});
+
+test('the list view: rows of seats with their state in words, one click away', async ({
+  page,
+}) => {
+  test.setTimeout(90_000);
+  await openShowtimeIn(page, 'Grand Hall', 9);
+  await waitForHydration(page);
+  const toggle = page.getByRole('button', { name: 'List view' });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-pressed', 'true');
+  const list = page.getByRole('list', { name: 'Seats by row' });
+  await expect(list.getByRole('heading', { name: 'Row A' })).toBeVisible();
+  await expect(page.getByRole('grid', { name: 'Seats' })).toBeHidden();
+  await list.getByRole('button', { name: /^E5, standard, \$[\d.]+, available$/ }).click();
+  await expect(list.getByRole('button', { name: /^E5, standard, \$[\d.]+, yours$/ })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(page.getByTestId('hold-timer')).toBeVisible();
+  await audit(page, 'list view');
+  // Back to the map: the same hold.
+  await toggle.click();
+  await expect(seat(page, 'E', 5)).toHaveAttribute('data-state', 'mine');
+});

@@ -8,7 +8,7 @@ use super::api::extend_hold;
 use super::state::{BookingState, Notice};
 use crate::app::platform::now_ms;
 
-const WARN_BELOW_MS: i64 = 60_000;
+pub(super) const WARN_BELOW_MS: i64 = 60_000;
 
 /// The hold's time left in ms (`None` without a hold), ticking four times a second in the
 /// browser. Until the browser starts ticking (on the server, and in the first browser render)

@@ -1,6 +1,7 @@
 //! Booking on the showtime page: the seat map, holds and their countdown, checkout, the
 //! waiting line, and the shared booking types and server functions.
 
+mod announce;
 mod api;
 mod attempt;
 mod best_available;
@@ -21,6 +22,7 @@ pub use api::{
     my_orders, order, purchase, release_all, release_seats, seat_map, verify_ticket,
 };
 // The request types `#[server]` generates for each function above (for calling one by type).
+pub use announce::Announcer;
 pub use api::{
     DeclineOffer, ExtendHold, HoldBest, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, MyOrders,
     Order, Purchase, ReleaseAll, ReleaseSeats, SeatMapQuery, VerifyTicket,

@@ -53,6 +53,14 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
         .iter()
         .map(|row| (row.grid_row, row.label.clone()))
         .collect();
+    let list_rows: Vec<(String, Vec<Seat>)> = by_row
+        .iter()
+        .map(|(row, seats)| {
+            let mut seats = seats.clone();
+            seats.sort_by_key(|seat| seat.grid_col);
+            (labels.get(row).cloned().unwrap_or_default(), seats)
+        })
+        .collect();
     let rows = by_row
         .into_iter()
         .map(|(grid_row, seats)| {
@@ -87,12 +95,46 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
             }
         })
         .collect_view();
+    let list_view = RwSignal::new(false);
+    let list_rows = StoredValue::new(list_rows);
+    let list = move || {
+        list_rows
+            .get_value()
+            .into_iter()
+            .map(|(label, seats)| {
+                let items = seats
+                    .into_iter()
+                    .map(|seat| view! { <SeatListItem seat booking /> })
+                    .collect_view();
+                view! {
+                    <li>
+                        <h3>{format!("Row {label}")}</h3>
+                        <ul class="seat-list-row">{items}</ul>
+                    </li>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="seat-map">
-            <div class="screen" aria-hidden="true">
+            <button
+                type="button"
+                class="link-button view-toggle"
+                aria-pressed=move || if list_view.get() { "true" } else { "false" }
+                on:click=move |_| list_view.update(|on| *on = !*on)
+            >
+                "List view"
+            </button>
+            <Show when=move || list_view.get()>
+                <ul class="seat-list" aria-label="Seats by row" data-testid="seat-list">
+                    {list()}
+                </ul>
+            </Show>
+            <div class="screen" aria-hidden="true" class:hidden=move || list_view.get()>
                 "Screen"
             </div>
             <div
+                class:hidden=move || list_view.get()
                 class="seat-grid"
                 role="grid"
                 aria-label="Seats"
@@ -102,7 +144,7 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
             >
                 {rows}
             </div>
-            <p id="seat-keys" class="hint seat-keys">
+            <p id="seat-keys" class="hint seat-keys" class:hidden=move || list_view.get()>
                 "Arrow keys move between seats; Enter or Space holds or releases one."
             </p>
         </div>
@@ -120,6 +162,21 @@ fn SeatButton(
     let price = booking.price(id);
     let state = booking.seat(id);
     let unavailable = move || matches!(state.get(), SeatState::Held | SeatState::Sold);
+    // Someone else taking the seat this visitor is on is worth telling a screen reader.
+    let focused = RwSignal::new(false);
+    let name = seat.short_name();
+    Effect::new(move |before: Option<SeatState>| {
+        let now = state.get();
+        if before.is_some_and(|before| before != now)
+            && focused.get_untracked()
+            && matches!(now, SeatState::Held | SeatState::Sold)
+        {
+            booking
+                .announcement
+                .set(format!("Seat {name} was just taken by someone else."));
+        }
+        now
+    });
     // Wheelchair spaces show the symbol instead of a number; the name says it in words.
     let face = match seat.kind {
         SeatKind::Wheelchair => "♿".to_string(),
@@ -138,11 +195,58 @@ fn SeatButton(
             aria-disabled=move || if unavailable() { "true" } else { "false" }
             tabindex=move || if active.get() == id { "0" } else { "-1" }
             title=seat.short_name()
-            on:focus=move |_| active.set(id)
+            on:focus=move |_| {
+                active.set(id);
+                focused.set(true);
+            }
+            on:blur=move |_| focused.set(false)
             on:click=move |_| booking.toggle(id)
         >
             <span aria-hidden="true">{face}</span>
         </button>
+    }
+}
+
+/// A seat in the list view: the same seat and the same toggle as on the map, its state in
+/// words ("C7, standard, $12.50, available").
+#[component]
+fn SeatListItem(seat: Seat, booking: BookingState) -> impl IntoView {
+    let id = seat.id;
+    let state = booking.seat(id);
+    let price = booking
+        .price(id)
+        .map(crate::app::money::format_cents)
+        .unwrap_or_else(|| "price unavailable".into());
+    let base = format!(
+        "{}, {}, {price}",
+        seat.short_name(),
+        seat.kind.label().to_lowercase()
+    );
+    let words = move || match state.get() {
+        SeatState::Available => "available",
+        SeatState::Mine => "yours",
+        SeatState::Held => "taken",
+        SeatState::Sold => "sold",
+    };
+    view! {
+        <li>
+            <button
+                type="button"
+                class="seat-list-item"
+                data-list-seat-id=id.to_string()
+                aria-pressed=move || if state.get() == SeatState::Mine { "true" } else { "false" }
+                aria-disabled=move || {
+                    if matches!(state.get(), SeatState::Held | SeatState::Sold) {
+                        "true"
+                    } else {
+                        "false"
+                    }
+                }
+                on:click=move |_| booking.toggle(id)
+            >
+                {move || format!("{base}, {}", words())}
+            </button>
+        </li>
     }
 }
 

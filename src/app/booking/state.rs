@@ -35,6 +35,8 @@ pub struct BookingState {
     pub initial_left_ms: RwSignal<Option<i64>>,
     pub extensions_left: RwSignal<u32>,
     pub notice: RwSignal<Option<Notice>>,
+    /// What the screen reader should say next (`announce.rs`).
+    pub announcement: RwSignal<String>,
     /// This person's place in the waiting line, while they wait.
     pub line: RwSignal<Option<LinePlace>>,
     /// Their hold is seats the waiting line offered them.
@@ -76,6 +78,7 @@ impl BookingState {
             initial_left_ms: RwSignal::new(None),
             extensions_left: RwSignal::new(0),
             notice: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
             line: RwSignal::new(None),
             offer: RwSignal::new(false),
             attempt: RwSignal::new(None),

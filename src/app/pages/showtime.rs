@@ -7,8 +7,8 @@ use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
 use crate::app::booking::{
-    BestAvailable, BookingState, CheckoutForm, HoldTimer, Legend, LinePanel, LiveIndicator,
-    SeatMap, SeatMapState, SelectionSummary, connect_live, seat_map,
+    Announcer, BestAvailable, BookingState, CheckoutForm, HoldTimer, Legend, LinePanel,
+    LiveIndicator, SeatMap, SeatMapState, SelectionSummary, connect_live, seat_map,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -106,6 +106,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
             <div class="booking">
                 <div class="booking-map">
                     <LiveIndicator status=live />
+                    <Announcer booking />
                     <SeatMap layout=detail.layout.clone() booking />
                     <Legend />
                 </div>
