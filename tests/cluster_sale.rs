@@ -26,6 +26,9 @@ mod checker;
 #[allow(dead_code)]
 #[path = "faults/observe.rs"]
 mod observe;
+#[allow(dead_code)]
+#[path = "faults/reply.rs"]
+mod reply;
 
 use std::collections::BTreeSet;
 use std::process::Command;
@@ -43,6 +46,7 @@ use sqlx::PgPool;
 use tokio_tungstenite::tungstenite::Message;
 
 use checker::{Anomaly, Answer, Facts, MapView, Purchase, RedisLoss};
+use reply::{Reply, read};
 
 /// The ports `scripts/cluster.sh` gives everything (see its header).
 const BALANCER: &str = "http://127.0.0.1:8080";
@@ -200,31 +204,6 @@ async fn watch(map: Arc<LiveMap>, base: String, showtime: i64, stop: Arc<AtomicB
     }
 }
 
-enum Reply {
-    Status(u16, Value),
-    Transport,
-}
-
-impl Reply {
-    fn error(&self) -> &str {
-        match self {
-            Self::Status(_, body) => body["error"].as_str().unwrap_or(""),
-            Self::Transport => "transport",
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::Status(status, body) => {
-                let mut text = format!("{status} {body}");
-                text.truncate(200);
-                text
-            }
-            Self::Transport => "transport error".into(),
-        }
-    }
-}
-
 struct Buyer {
     index: usize,
     client: reqwest::Client,
@@ -262,14 +241,7 @@ impl Buyer {
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let body = response.json().await.unwrap_or(Value::Null);
-                Reply::Status(status, body)
-            }
-            Err(_) => Reply::Transport,
-        }
+        read(request.send().await).await
     }
 
     async fn post(&self, endpoint: &str, body: &Value) -> Reply {

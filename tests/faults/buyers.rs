@@ -15,6 +15,7 @@ use reqwest::cookie::{CookieStore, Jar};
 use serde_json::{Value, json};
 
 use super::checker::{Answer, Left, Purchase};
+use super::reply::{Reply, read};
 use super::scenario::{BuyerPlan, Fault, OnOffer, Plan, Rng};
 
 const GOOD_CARD: &str = "4242 4242 4242 4242";
@@ -92,50 +93,6 @@ pub enum End {
     Outrun,
     /// Could not even hold: the deadline passed, or an answer outside the contract.
     GaveUp,
-}
-
-/// The reply to one request, or why there was none.
-enum Reply {
-    Status(u16, Value),
-    Transport,
-}
-
-impl Reply {
-    fn error(&self) -> &str {
-        match self {
-            Self::Status(_, body) => body["error"].as_str().unwrap_or(""),
-            Self::Transport => "transport",
-        }
-    }
-
-    /// Worth retrying unchanged: the request did not complete, or the server said so.
-    fn retry(&self) -> bool {
-        match self {
-            Self::Transport => true,
-            Self::Status(status, _) => {
-                *status >= 500 || matches!(self.error(), "purchase_in_progress")
-            }
-        }
-    }
-
-    /// Status and error name only, e.g. `409 purchase_in_progress`.
-    fn short(&self) -> String {
-        match self {
-            Self::Status(status, _) => format!("{status} {}", self.error()).trim().to_string(),
-            Self::Transport => "transport error".into(),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Self::Status(status, body) => {
-                let mut text = format!("{status} {body}");
-                text.truncate(200);
-                text
-            }
-            Self::Transport => "transport error".into(),
-        }
-    }
 }
 
 /// One visitor: a client with its own cookie jar.
@@ -251,22 +208,6 @@ impl Visitor {
                 None
             }
         }
-    }
-}
-
-async fn read(result: reqwest::Result<reqwest::Response>) -> Reply {
-    match result {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            match response.bytes().await {
-                Ok(bytes) => Reply::Status(
-                    status,
-                    serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-                ),
-                Err(_) => Reply::Transport,
-            }
-        }
-        Err(_) => Reply::Transport,
     }
 }
 

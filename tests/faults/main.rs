@@ -27,6 +27,7 @@
 mod buyers;
 mod checker;
 mod observe;
+mod reply;
 mod run;
 mod scenario;
 mod services;

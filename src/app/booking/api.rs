@@ -32,7 +32,7 @@ pub async fn hold_best(
     count: u32,
     #[server(default)] kind: Option<crate::app::catalog::SeatKind>,
 ) -> Result<BestHold, AppError> {
-    crate::server::booking::hold_best(showtime_id, count, kind).await
+    crate::server::booking::best::hold_best(showtime_id, count, kind).await
 }
 
 /// Releases some of the caller's held seats. Seats held by others are refused. Answers with

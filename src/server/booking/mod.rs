@@ -2,6 +2,7 @@
 //!
 //! The functions here are what the booking server functions call. Each finds the caller's
 //! session and the application state, validates input at the edge, and hands over to:
+//! - [`best`]: best available, which seats to hold for "N seats";
 //! - [`holds`]: the Redis hold engine and its Lua scripts (the active-reservation service);
 //! - [`line`]: the waiting line and its offers (the waiting-users service);
 //! - [`keys`]: the Redis key names of a showtime, shared by the two;
@@ -13,6 +14,7 @@
 //! - [`showtimes`]: the cached seats and prices of a showtime;
 //! - [`sweeper`]: the task that announces expired holds and serves the line with their seats.
 
+pub mod best;
 pub mod holds;
 pub mod idempotency;
 pub mod keys;
@@ -25,16 +27,13 @@ pub mod script;
 pub mod showtimes;
 pub mod sweeper;
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use self::holds::HoldAttempt;
 use self::showtimes::ShowtimeInfo;
-use crate::app::booking::seating;
 use crate::app::booking::{
-    BestHold, HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
+    HoldStatus, LinePlace, OrderView, PurchaseRequest, SeatMapState, seat_selection,
 };
-use crate::app::catalog::SeatKind;
 use crate::app::error::AppError;
 use crate::server::client::{self, ClientIp};
 use crate::server::limits::{Asker, Budget};
@@ -119,111 +118,32 @@ async fn hold(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppErr
     if showtime.has_started() {
         return Err(AppError::ShowtimeStarted);
     }
-    // People in line have first claim on free seats: when seats changed since the line was
-    // last served, the engine asks for it to be served before anyone else picks.
+    hold_after_line(&state, &showtime, session.as_str(), &client, &seats).await
+}
+
+/// Holds `seats`, letting the waiting line go first: people in line have first claim on
+/// free seats, so when seats changed since the line was last served, the engine asks for it
+/// to be served before anyone else picks.
+async fn hold_after_line(
+    state: &AppState,
+    showtime: &ShowtimeInfo,
+    session: &str,
+    client: &str,
+    seats: &[i64],
+) -> Result<HoldStatus, AppError> {
     for _ in 0..5 {
         match state
             .holds
-            .hold(&state.db, &showtime, session.as_str(), &client, &seats)
+            .hold(&state.db, showtime, session, client, seats)
             .await?
         {
             HoldAttempt::Held(status) => return Ok(status),
             HoldAttempt::ServeLineFirst => {
-                state.line.serve(&state.db, &showtime).await?;
+                state.line.serve(&state.db, showtime).await?;
             }
         }
     }
     tracing::warn!("seats kept changing while the waiting line was served; giving up");
-    Err(AppError::Internal)
-}
-
-pub async fn hold_best(
-    showtime_id: i64,
-    count: u32,
-    kind: Option<SeatKind>,
-) -> Result<BestHold, AppError> {
-    measured(
-        Operation::HoldBest,
-        best_available(showtime_id, count, kind),
-    )
-    .await
-}
-
-/// Chooses from a fresh look at the map and holds the choice; when someone takes one of
-/// the seats first, looks again (two people asking at once end with disjoint blocks).
-async fn best_available(
-    showtime_id: i64,
-    count: u32,
-    kind: Option<SeatKind>,
-) -> Result<BestHold, AppError> {
-    let Caller {
-        state,
-        session,
-        showtime,
-        client,
-    } = Caller::limited(showtime_id, Budget::Holds).await?;
-    let client = client.bucket();
-    let max = state.holds.rules().max_seats;
-    if count == 0 {
-        return Err(AppError::bad_input("count must be at least 1"));
-    }
-    if count > max {
-        return Err(AppError::TooManySeats { max });
-    }
-    if showtime.has_started() {
-        return Err(AppError::ShowtimeStarted);
-    }
-    if kind == Some(SeatKind::Companion) && showtime.companion_needs_wheelchair {
-        return Err(AppError::bad_input(
-            "companion seats come with a wheelchair space: ask for kind \"wheelchair\" and \
-             a count of 2 or more",
-        ));
-    }
-    for _ in 0..8 {
-        let map = state
-            .holds
-            .snapshot(&state.db, &showtime, session.as_str())
-            .await?;
-        if map.hold.as_ref().is_some_and(|h| !h.seat_ids.is_empty()) {
-            return Err(AppError::HoldingSeats);
-        }
-        if map.line.is_some() {
-            return Err(AppError::InLine);
-        }
-        let taken: HashSet<i64> = map.sold.iter().chain(&map.held).copied().collect();
-        let places = showtime.places(&taken);
-        let Some(choice) = seating::choose(&places, count as usize, kind) else {
-            let available = u32::try_from(seating::available(&places, kind)).unwrap_or(u32::MAX);
-            return Err(AppError::NotEnoughSeats { available });
-        };
-        let held = state
-            .holds
-            .hold(
-                &state.db,
-                &showtime,
-                session.as_str(),
-                &client,
-                &choice.seats,
-            )
-            .await;
-        match held {
-            Ok(HoldAttempt::Held(hold)) => {
-                return Ok(BestHold {
-                    hold,
-                    arrangement: choice.arrangement,
-                    seats: showtime.names(&choice.seats),
-                    stranded: showtime.names(&choice.stranded),
-                });
-            }
-            Ok(HoldAttempt::ServeLineFirst) => {
-                state.line.serve(&state.db, &showtime).await.map(|_| ())?
-            }
-            // Someone was quicker to one of the seats: choose again.
-            Err(AppError::SeatTaken { .. }) => {}
-            Err(error) => return Err(error),
-        }
-    }
-    tracing::warn!("the best seats kept being taken while choosing; giving up");
     Err(AppError::Internal)
 }
 
