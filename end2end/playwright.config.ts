@@ -32,9 +32,10 @@ export default defineConfig({
     },
   },
   projects: [
-    // Every test, with the page hydrated.
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
-    // Tests tagged @ssr again with JavaScript off: the server-rendered page must be complete.
-    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@ssr/ },
+    // Every test but those written for JavaScript off, with the page hydrated.
+    { name: 'hydrated', use: { javaScriptEnabled: true }, grepInvert: /@nojs/ },
+    // With JavaScript off: tests tagged @ssr again (the server-rendered page must be
+    // complete), and the booking path without JavaScript (@nojs).
+    { name: 'no-js', use: { javaScriptEnabled: false }, grep: /@ssr|@nojs/ },
   ],
 });

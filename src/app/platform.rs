@@ -82,3 +82,13 @@ pub fn session_set(_name: &str, _value: &str) {}
 
 #[cfg(not(feature = "hydrate"))]
 pub fn session_remove(_name: &str) {}
+
+/// Whether the page is running in the browser: `false` on the server and in the browser's
+/// first render (so hydration finds the server's HTML unchanged), `true` once hydrated. For
+/// controls that need JavaScript, shown only when it runs.
+pub fn hydrated() -> leptos::prelude::Signal<bool> {
+    use leptos::prelude::*;
+    let on = RwSignal::new(false);
+    Effect::new(move |_| on.set(true));
+    on.into()
+}

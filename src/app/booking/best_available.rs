@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::api::hold_best;
+use super::forms::{ShowtimeField, action};
 use super::model::{Arrangement, BestHold};
 use super::state::{BookingState, Notice};
 use crate::app::catalog::SeatKind;
@@ -29,7 +30,7 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
             busy,
             hold_best(booking.showtime_id, wanted, kind),
             move |best: BestHold| {
-                let message = describe(&best);
+                let message = describe_best(&best);
                 booking.apply_hold(Some(best.hold));
                 booking.notice.set(Some(Notice::Info(message)));
             },
@@ -44,7 +45,8 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
         <Show when=shown>
             <section class="best" aria-labelledby="best-title" data-testid="best-available">
                 <h2 id="best-title">"Best available"</h2>
-                <form on:submit=submit>
+                <form method="post" action=action::BEST on:submit=submit>
+                    <ShowtimeField showtime_id=booking.showtime_id />
                     <label>
                         "Seats "
                         <select
@@ -92,7 +94,7 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
 }
 
 /// What to tell the person about the seats they were given.
-fn describe(best: &BestHold) -> String {
+pub fn describe_best(best: &BestHold) -> String {
     let seats = list(&best.seats);
     let mut message = match best.arrangement {
         Arrangement::Together if best.seats.len() == 1 => format!("Held {seats}."),

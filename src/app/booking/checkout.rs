@@ -7,6 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use super::api::purchase;
 use super::attempt::PurchaseAttempt;
+use super::forms::{ShowtimeField, action};
 use super::input::{BuyerName, CardNumber, Email};
 use super::model::PurchaseRequest;
 use super::state::{BookingState, Notice};
@@ -25,12 +26,19 @@ struct Form {
 }
 
 impl Form {
-    fn new() -> Self {
+    /// The form, filled in again after a checkout posted without JavaScript failed.
+    fn new(booking: BookingState) -> Self {
+        let (buyer, error) = booking.extras.with_value(|e| {
+            (
+                e.buyer.clone().unwrap_or_default(),
+                e.checkout_error.clone(),
+            )
+        });
         Self {
-            name: RwSignal::new(String::new()),
-            email: RwSignal::new(String::new()),
+            name: RwSignal::new(buyer.0),
+            email: RwSignal::new(buyer.1),
             card: RwSignal::new(String::new()),
-            error: RwSignal::new(None),
+            error: RwSignal::new(error),
             pending: RwSignal::new(false),
         }
     }
@@ -49,7 +57,7 @@ impl Form {
             (Ok(n), Ok(e), Ok(c)) => (n, e, c),
             (n, e, c) => {
                 let first = [n.err(), e.err(), c.err()].into_iter().flatten().next();
-                self.error.set(first.map(|m| capitalise(&m)));
+                self.error.set(first.map(|m| sentence(&m)));
                 return None;
             }
         };
@@ -72,7 +80,7 @@ impl Form {
 
     fn failed(&self, failure: AppError, key: &str, booking: BookingState) {
         self.pending.set(false);
-        let message = capitalise(&failure.to_string());
+        let message = sentence(&failure.to_string());
         if failure.settles_purchase() {
             settle(booking, key);
             // Without a hold the form closes with the attempt: say why beside the map.
@@ -104,7 +112,7 @@ fn settle(booking: BookingState, key: &str) {
 // just pass the same signals around.
 #[component]
 pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
-    let form = Form::new();
+    let form = Form::new(booking);
     let Form {
         name,
         email,
@@ -144,9 +152,31 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
         });
     };
 
+    // Without JavaScript the form posts itself: the seats and the key go with it.
+    let seat_list = move || {
+        booking
+            .checkout_seats()
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let key = booking.extras.with_value(|e| e.purchase_key.clone());
+    // The server's HTML carries the values a failed checkout is filled in again with.
+    let (name_was, email_was) = (name.get_untracked(), email.get_untracked());
     view! {
-        <form class="checkout" on:submit=submit novalidate>
+        <form
+            class="checkout"
+            id="checkout"
+            method="post"
+            action=action::PURCHASE
+            on:submit=submit
+            novalidate
+        >
             <h2>"Checkout"</h2>
+            <ShowtimeField showtime_id=booking.showtime_id />
+            <input type="hidden" name="seats" value=seat_list />
+            <input type="hidden" name="key" value=key />
             <label>
                 <span>"Name"</span>
                 <input
@@ -154,12 +184,19 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
                     name="name"
                     autocomplete="name"
                     maxlength="100"
+                    value=name_was
                     bind:value=name
                 />
             </label>
             <label>
                 <span>"Email"</span>
-                <input type="email" name="email" autocomplete="email" bind:value=email />
+                <input
+                    type="email"
+                    name="email"
+                    autocomplete="email"
+                    value=email_was
+                    bind:value=email
+                />
             </label>
             <label>
                 <span>"Card number"</span>
@@ -205,7 +242,8 @@ pub fn CheckoutForm(booking: BookingState) -> impl IntoView {
     }
 }
 
-fn capitalise(text: &str) -> String {
+/// `text` as a sentence: its first letter in capitals.
+pub fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

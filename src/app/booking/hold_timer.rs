@@ -1,10 +1,13 @@
 //! The countdown of this person's hold, with the offer to extend it in the last minute.
+//! Until the browser counts (and without JavaScript) it shows when the hold ends instead,
+//! and the way to extend it is a form.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 
 use super::api::extend_hold;
+use super::forms::{ShowtimeField, action};
 use super::state::{BookingState, Notice};
 use crate::app::platform::now_ms;
 
@@ -49,7 +52,8 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
     let warning = move || left_ms.get().is_some_and(|ms| ms < WARN_BELOW_MS);
     let label = move || clock(left_ms.get().unwrap_or(0));
     let extending = RwSignal::new(false);
-    let extend = move |_| {
+    let extend = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         booking.act(extending, extend_hold(booking.showtime_id), move |hold| {
             booking.apply_hold(Some(hold));
             booking
@@ -57,21 +61,41 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
                 .set(Some(Notice::Info("Your hold was extended.".into())));
         });
     };
+    // Without a countdown the last minute cannot be told apart: the offer stays up.
+    let offer_more = move || (warning() || !ticking.get()) && booking.extensions_left.get() > 0;
+    let until = move || {
+        booking
+            .hold_until
+            .get()
+            .unwrap_or_else(|| format!("{} from now", label()))
+    };
+    let showtime_id = booking.showtime_id;
     view! {
         // An offer from the waiting line shows its own countdown, in its panel.
         <Show when=move || left_ms.get().is_some() && !booking.offer.get()>
             <div class="hold-timer" class:warning=warning role="timer" data-testid="hold-timer">
-                <span>"Seats held for "</span>
-                <strong data-testid="hold-time-left">{label}</strong>
+                {move || {
+                    if ticking.get() {
+                        view! {
+                            <span>"Seats held for "</span>
+                            <strong data-testid="hold-time-left">{label}</strong>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <span>"Seats held until "</span>
+                            <strong data-testid="hold-until">{until}</strong>
+                        }
+                            .into_any()
+                    }
+                }}
                 <Show when=warning>
                     <p class="hold-warning">"Less than a minute left."</p>
-                    <Show when=move || { booking.extensions_left.get() > 0 }>
-                        <button
-                            type="button"
-                            class="extend"
-                            on:click=extend
-                            disabled=move || extending.get()
-                        >
+                </Show>
+                <Show when=offer_more>
+                    <form method="post" action=action::EXTEND on:submit=extend>
+                        <ShowtimeField showtime_id />
+                        <button type="submit" class="extend" disabled=move || extending.get()>
                             {move || {
                                 format!(
                                     "Need more time? Extend ({} left)",
@@ -79,7 +103,7 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
                                 )
                             }}
                         </button>
-                    </Show>
+                    </form>
                 </Show>
             </div>
         </Show>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::api::{decline_offer, join_line, leave_line};
+use super::forms::{ShowtimeField, action};
 use super::hold_timer::{clock, time_left};
 use super::state::{BookingState, Notice};
 
@@ -40,7 +41,8 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
         })
     };
     let busy = RwSignal::new(false);
-    let decline = move |_| {
+    let decline = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         booking.act(busy, decline_offer(booking.showtime_id), move |hold| {
             booking.apply_hold(Some(hold));
             booking.notice.set(Some(Notice::Info(
@@ -57,9 +59,12 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
                     {move || clock(left_ms.get().unwrap_or(0))}
                 </strong> ". Complete checkout below to make them yours."
             </p>
-            <button type="button" class="decline" on:click=decline disabled=move || busy.get()>
-                "Decline these seats"
-            </button>
+            <form method="post" action=action::DECLINE on:submit=decline>
+                <ShowtimeField showtime_id=booking.showtime_id />
+                <button type="submit" class="decline" disabled=move || busy.get()>
+                    "Decline these seats"
+                </button>
+            </form>
         </section>
     }
 }
@@ -68,7 +73,8 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
 #[component]
 fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let leave = move |_| {
+    let leave = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         booking.act(busy, leave_line(booking.showtime_id), move |()| {
             booking.line.set(None);
             booking
@@ -91,13 +97,16 @@ fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
             </p>
             <p class="line-detail">
                 {format!(
-                    "Waiting for {seats}; {ahead} {} ahead of you. Seats that free up are offered in order, and you will see them here. Keep this page open.",
+                    "Waiting for {seats}; {ahead} {} ahead of you. Seats that free up are offered in order, and you will see them here. Keep this page open (without JavaScript, reload it to check).",
                     if ahead == 1 { "person" } else { "people" },
                 )}
             </p>
-            <button type="button" class="leave" on:click=leave disabled=move || busy.get()>
-                "Leave the line"
-            </button>
+            <form method="post" action=action::LEAVE_LINE on:submit=leave>
+                <ShowtimeField showtime_id=booking.showtime_id />
+                <button type="submit" class="leave" disabled=move || busy.get()>
+                    "Leave the line"
+                </button>
+            </form>
         </section>
     }
 }
@@ -115,7 +124,8 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
             .filter(|&p| p >= smallest())
             .unwrap_or_else(smallest)
     };
-    let join = move |_| {
+    let join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         booking.act(
             busy,
             join_line(booking.showtime_id, chosen()),
@@ -150,18 +160,21 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
                 }}
                 " Join the waiting line: seats that free up are offered first to whoever has waited longest."
             </p>
-            <label>
-                "Seats needed "
-                <select
-                    name="party"
-                    on:change=move |ev| party.set(event_target_value(&ev).parse().ok())
-                >
-                    {options}
-                </select>
-            </label>
-            <button type="button" class="join" on:click=join disabled=move || busy.get()>
-                "Join the waiting line"
-            </button>
+            <form method="post" action=action::JOIN_LINE on:submit=join>
+                <ShowtimeField showtime_id=booking.showtime_id />
+                <label>
+                    "Seats needed "
+                    <select
+                        name="party"
+                        on:change=move |ev| party.set(event_target_value(&ev).parse().ok())
+                    >
+                        {options}
+                    </select>
+                </label>
+                <button type="submit" class="join" disabled=move || busy.get()>
+                    "Join the waiting line"
+                </button>
+            </form>
         </section>
     }
 }

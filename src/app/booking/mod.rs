@@ -6,6 +6,7 @@ mod api;
 mod attempt;
 mod best_available;
 mod checkout;
+pub mod forms;
 mod hold_timer;
 mod input;
 mod legend;
@@ -27,8 +28,8 @@ pub use api::{
     DeclineOffer, ExtendHold, HoldBest, HoldSeats, JoinLine, LeaveLine, LinePlaceQuery, MyOrders,
     Order, Purchase, ReleaseAll, ReleaseSeats, SeatMapQuery, VerifyTicket,
 };
-pub use best_available::BestAvailable;
-pub use checkout::CheckoutForm;
+pub use best_available::{BestAvailable, describe_best};
+pub use checkout::{CheckoutForm, sentence};
 pub use hold_timer::HoldTimer;
 pub use input::{BuyerName, CardNumber, Email, IdempotencyKey, seat_selection};
 pub use legend::Legend;
@@ -42,5 +43,5 @@ pub use model::{
     PurchaseRequest, SeatMapState, SeatState, TicketCheck,
 };
 pub use seat_map::SeatMap;
-pub use state::BookingState;
+pub use state::{BookingState, Notice};
 pub use summary::SelectionSummary;

@@ -10,15 +10,25 @@
 //! holding its seat's button) with one tab stop: the arrow keys move between seats (aisles
 //! skipped), Home/End go to the ends of a row, PageUp/PageDown to the front and back rows, and
 //! Enter or Space holds or releases the seat, as a click does.
+//!
+//! Without JavaScript the map is a form: each seat's button submits it to hold the seat (or,
+//! for a seat of this person's hold, to release it), and the page comes back with the result
+//! (`forms.rs`). Hydrated, a click is handled here instead.
+//!
+//! On a small screen the map scrolls inside its own viewport, seats never smaller than 24 CSS
+//! px; buttons zoom it in and out and move it in each direction (nothing needs a drag), and
+//! it opens on the middle of the room.
 
 use std::collections::{BTreeMap, HashMap};
 
 use leptos::html;
 use leptos::prelude::*;
 
+use super::forms::{ShowtimeField, action};
 use super::model::SeatState;
 use super::state::BookingState;
 use crate::app::catalog::{Seat, SeatKind, SeatLayout};
+use crate::app::platform::hydrated;
 
 #[component]
 pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
@@ -115,40 +125,155 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
             })
             .collect_view()
     };
+    let js = hydrated();
+    let viewport = NodeRef::<html::Div>::new();
+    let zoom = RwSignal::new(None::<usize>);
+    let view_style = move || {
+        zoom.get()
+            .map(|level| format!("--seat: {}rem", ZOOM_REM[level]))
+            .unwrap_or_default()
+    };
+    // Open on the middle of the room when it does not fit (a phone): the best seats are there.
+    // (After the first frame: the page is laid out by then.)
+    Effect::new(move |_| {
+        if let Some(viewport) = viewport.get() {
+            request_animation_frame(move || centre(&viewport));
+        }
+    });
+    let showtime_id = booking.showtime_id;
     view! {
-        <div class="seat-map">
-            <button
-                type="button"
-                class="link-button view-toggle"
-                aria-pressed=move || if list_view.get() { "true" } else { "false" }
-                on:click=move |_| list_view.update(|on| *on = !*on)
-            >
-                "List view"
-            </button>
+        <form class="seat-map" method="post" action=action::HOLD>
+            <ShowtimeField showtime_id />
+            <div class="map-tools" class:hidden=move || !js.get()>
+                <button
+                    type="button"
+                    class="link-button view-toggle"
+                    aria-pressed=move || if list_view.get() { "true" } else { "false" }
+                    on:click=move |_| list_view.update(|on| *on = !*on)
+                >
+                    "List view"
+                </button>
+                <ZoomPan viewport zoom hidden=list_view />
+            </div>
             <Show when=move || list_view.get()>
                 <ul class="seat-list" aria-label="Seats by row" data-testid="seat-list">
                     {list()}
                 </ul>
             </Show>
-            <div class="screen" aria-hidden="true" class:hidden=move || list_view.get()>
-                "Screen"
-            </div>
             <div
+                class="seat-viewport"
                 class:hidden=move || list_view.get()
-                class="seat-grid"
-                role="grid"
-                aria-label="Seats"
-                aria-describedby="seat-keys"
-                style=grid_style
-                on:keydown=on_keydown
+                node_ref=viewport
+                style=view_style
+                data-testid="seat-viewport"
             >
-                {rows}
+                <div class="seat-room">
+                    <div class="screen" aria-hidden="true">
+                        "Screen"
+                    </div>
+                    <div
+                        class="seat-grid"
+                        role="grid"
+                        aria-label="Seats"
+                        aria-describedby="seat-keys"
+                        style=grid_style
+                        on:keydown=on_keydown
+                    >
+                        {rows}
+                    </div>
+                </div>
             </div>
             <p id="seat-keys" class="hint seat-keys" class:hidden=move || list_view.get()>
                 "Arrow keys move between seats; Enter or Space holds or releases one."
             </p>
+        </form>
+    }
+}
+
+/// Seat sizes of the zoom levels, in rem: the smallest keeps seats at 24 CSS px.
+const ZOOM_REM: [f64; 4] = [1.5, 2.0, 2.5, 3.0];
+
+/// How far a pan button moves the map: most of what is in view, less a little overlap.
+const PAN_SHARE: f64 = 0.6;
+
+/// Zoom and pan buttons for the map's viewport: every move a drag or a pinch would make,
+/// by a button press.
+#[component]
+fn ZoomPan(
+    viewport: NodeRef<html::Div>,
+    zoom: RwSignal<Option<usize>>,
+    hidden: RwSignal<bool>,
+) -> impl IntoView {
+    // Zooming keeps the middle of what was in view in the middle.
+    let set_zoom = move |level: usize| {
+        let Some(el) = viewport.get_untracked() else {
+            return;
+        };
+        let (w, h) = (el.client_width() as f64, el.client_height() as f64);
+        let at_x = (el.scroll_left() as f64 + w / 2.0) / (el.scroll_width() as f64).max(1.0);
+        let at_y = (el.scroll_top() as f64 + h / 2.0) / (el.scroll_height() as f64).max(1.0);
+        zoom.set(Some(level));
+        // The new size applies on the next frame's layout; read it then.
+        request_animation_frame(move || {
+            el.set_scroll_left((at_x * el.scroll_width() as f64 - w / 2.0) as i32);
+            el.set_scroll_top((at_y * el.scroll_height() as f64 - h / 2.0) as i32);
+        });
+    };
+    let level = move || zoom.get().unwrap_or(0);
+    let at_most = move || level() + 1 == ZOOM_REM.len();
+    let zoom_in = move |_| set_zoom((level() + 1).min(ZOOM_REM.len() - 1));
+    let zoom_out = move |_| set_zoom(level().saturating_sub(1));
+    let pan = move |dx: f64, dy: f64| {
+        if let Some(el) = viewport.get_untracked() {
+            let step_x = el.client_width() as f64 * PAN_SHARE;
+            let step_y = el.client_height() as f64 * PAN_SHARE;
+            el.set_scroll_left(el.scroll_left() + (dx * step_x) as i32);
+            el.set_scroll_top(el.scroll_top() + (dy * step_y) as i32);
+        }
+    };
+    let reset = move |_| {
+        zoom.set(None);
+        if let Some(el) = viewport.get_untracked() {
+            request_animation_frame(move || centre(&el));
+        }
+    };
+    view! {
+        <div class="zoom-pan" role="group" aria-label="Move the seat map" class:hidden=hidden>
+            <button type="button" aria-label="Zoom in" on:click=zoom_in disabled=at_most>
+                "+"
+            </button>
+            <button
+                type="button"
+                aria-label="Zoom out"
+                on:click=zoom_out
+                disabled=move || level() == 0
+            >
+                "−"
+            </button>
+            <button type="button" aria-label="Move left" on:click=move |_| pan(-1.0, 0.0)>
+                "←"
+            </button>
+            <button type="button" aria-label="Move up" on:click=move |_| pan(0.0, -1.0)>
+                "↑"
+            </button>
+            <button type="button" aria-label="Move down" on:click=move |_| pan(0.0, 1.0)>
+                "↓"
+            </button>
+            <button type="button" aria-label="Move right" on:click=move |_| pan(1.0, 0.0)>
+                "→"
+            </button>
+            <button type="button" aria-label="Back to the middle" on:click=reset>
+                "⊙"
+            </button>
         </div>
     }
+}
+
+/// Scrolls the viewport to the middle of the room: the centre column, two thirds back.
+fn centre(el: &leptos::web_sys::HtmlDivElement) {
+    let (w, h) = (el.client_width(), el.client_height());
+    el.set_scroll_left((el.scroll_width() - w) / 2);
+    el.set_scroll_top((el.scroll_height() * 2 / 3 - h / 2).max(0));
 }
 
 #[component]
@@ -184,7 +309,11 @@ fn SeatButton(
     };
     view! {
         <button
-            type="button"
+            type="submit"
+            name="seat_id"
+            value=id.to_string()
+            formaction=move || form_action(state.get())
+            id=format!("seat-{id}")
             node_ref=node_ref
             class=move || format!("seat seat--{} is-{}", seat.kind.as_str(), state.get().as_str())
             style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col + 1)
@@ -200,7 +329,10 @@ fn SeatButton(
                 focused.set(true);
             }
             on:blur=move |_| focused.set(false)
-            on:click=move |_| booking.toggle(id)
+            on:click=move |ev| {
+                ev.prevent_default();
+                booking.toggle(id);
+            }
         >
             <span aria-hidden="true">{face}</span>
         </button>
@@ -231,7 +363,10 @@ fn SeatListItem(seat: Seat, booking: BookingState) -> impl IntoView {
     view! {
         <li>
             <button
-                type="button"
+                type="submit"
+                name="seat_id"
+                value=id.to_string()
+                formaction=move || form_action(state.get())
                 class="seat-list-item"
                 data-list-seat-id=id.to_string()
                 aria-pressed=move || if state.get() == SeatState::Mine { "true" } else { "false" }
@@ -242,11 +377,23 @@ fn SeatListItem(seat: Seat, booking: BookingState) -> impl IntoView {
                         "false"
                     }
                 }
-                on:click=move |_| booking.toggle(id)
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    booking.toggle(id);
+                }
             >
                 {move || format!("{base}, {}", words())}
             </button>
         </li>
+    }
+}
+
+/// Where a seat's button posts the map's form without JavaScript: a seat of this person's
+/// hold is released, any other is asked for (a taken one is refused with the reason).
+fn form_action(state: SeatState) -> &'static str {
+    match state {
+        SeatState::Mine => action::RELEASE,
+        _ => action::HOLD,
     }
 }
 

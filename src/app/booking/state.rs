@@ -11,13 +11,15 @@ use leptos::prelude::*;
 
 use super::api::{hold_seats, release_seats};
 use super::attempt::PurchaseAttempt;
+use super::forms::PageExtras;
 use super::live::SeatChange;
 use super::model::{HoldStatus, LinePlace, SeatMapState, SeatState};
 use crate::app::catalog::ShowtimeDetail;
 use crate::app::error::AppError;
 use crate::app::platform::now_ms;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A message for the person about their last action (shown beside the seat map).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Notice {
     Info(String),
     Error(String),
@@ -53,12 +55,18 @@ pub struct BookingState {
     prices: StoredValue<HashMap<i64, i64>>,
     /// The showtime version the seat signals reflect (from the snapshot and live deltas).
     version: StoredValue<u64>,
+    /// When the hold ends on the theater's clock, as the server rendered it: what the page
+    /// shows until the browser counts down.
+    pub hold_until: RwSignal<Option<String>>,
+    /// What the server's render knew beyond the seats (`forms.rs`): checkout's key, and the
+    /// outcome of a form just posted.
+    pub extras: StoredValue<PageExtras>,
 }
 
 impl BookingState {
     /// The state of a showtime page: its seats, names and prices from `detail`, everything
-    /// else from the viewer's snapshot.
-    pub fn new(state: &SeatMapState, detail: &ShowtimeDetail) -> Self {
+    /// else from the viewer's snapshot and the server render's `extras`.
+    pub fn new(state: &SeatMapState, detail: &ShowtimeDetail, extras: PageExtras) -> Self {
         let seats = &detail.layout.seats;
         let names: HashMap<i64, String> = seats.iter().map(|s| (s.id, s.short_name())).collect();
         let prices: HashMap<i64, i64> = seats
@@ -77,7 +85,7 @@ impl BookingState {
             deadline: RwSignal::new(None),
             initial_left_ms: RwSignal::new(None),
             extensions_left: RwSignal::new(0),
-            notice: RwSignal::new(None),
+            notice: RwSignal::new(extras.notice.clone()),
             announcement: RwSignal::new(String::new()),
             line: RwSignal::new(None),
             offer: RwSignal::new(false),
@@ -88,6 +96,8 @@ impl BookingState {
             names: StoredValue::new(names),
             prices: StoredValue::new(prices),
             version: StoredValue::new(state.version),
+            hold_until: RwSignal::new(extras.hold_until.clone()),
+            extras: StoredValue::new(extras),
         };
         this.apply_snapshot(state);
         this

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::api::hold_seats;
 use super::best_available::list;
+use super::forms::{ShowtimeField, action};
 use super::model::SeatState;
 use super::seating::{self, Place};
 use super::state::{BookingState, Notice};
@@ -123,7 +124,7 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
         })
     };
     view! {
-        <section class="summary" aria-labelledby="summary-title">
+        <section class="summary" id="notice" aria-labelledby="summary-title">
             <h2 id="summary-title">"Your seats"</h2>
             {notice}
             <div aria-live="polite">
@@ -159,7 +160,8 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                             .into_iter()
                             .map(|id| {
                                 let name = booking.name(id);
-                                let add = move |_| {
+                                let add = move |ev: leptos::ev::MouseEvent| {
+                                    ev.prevent_default();
                                     booking
                                         .act(
                                             add_busy,
@@ -168,19 +170,27 @@ pub fn SelectionSummary(detail: ShowtimeDetail, booking: BookingState) -> impl I
                                         )
                                 };
                                 view! {
-                                    <p class="hint companion" data-testid="companion-offer">
+                                    <form
+                                        class="hint companion"
+                                        method="post"
+                                        action=action::HOLD
+                                        data-testid="companion-offer"
+                                    >
+                                        <ShowtimeField showtime_id=booking.showtime_id />
                                         {format!(
                                             "{name} beside your wheelchair space is a companion seat. ",
                                         )}
                                         <button
-                                            type="button"
+                                            type="submit"
+                                            name="seat_id"
+                                            value=id.to_string()
                                             class="link-button"
                                             on:click=add
                                             disabled=move || add_busy.get()
                                         >
                                             {format!("Add {name}")}
                                         </button>
-                                    </p>
+                                    </form>
                                 }
                             })
                             .collect_view();

@@ -6,9 +6,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{ErrorPanel, id_param};
+use crate::app::booking::forms::{PageExtras, page_state};
 use crate::app::booking::{
     Announcer, BestAvailable, BookingState, CheckoutForm, HoldTimer, Legend, LinePanel,
-    LiveIndicator, SeatMap, SeatMapState, SelectionSummary, connect_live, seat_map,
+    LiveIndicator, SeatMap, SeatMapState, SelectionSummary, connect_live,
 };
 use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
@@ -24,10 +25,11 @@ pub fn ShowtimePage() -> impl IntoView {
             None => Err(AppError::not_found("showtime")),
         }
     });
-    // This visitor's view of every seat (their own holds show as `mine`).
+    // This visitor's view of every seat (their own holds show as `mine`), and what the
+    // page without JavaScript needs besides.
     let seats = Resource::new(id, |id| async move {
         match id {
-            Some(id) => seat_map(id).await,
+            Some(id) => page_state(id).await,
             None => Err(AppError::not_found("showtime")),
         }
     });
@@ -37,7 +39,9 @@ pub fn ShowtimePage() -> impl IntoView {
         }>
             {move || Suspend::new(async move {
                 match (detail.await, seats.await) {
-                    (Ok(detail), Ok(seats)) => view! { <ShowtimeView detail seats /> }.into_any(),
+                    (Ok(detail), Ok((seats, extras))) => {
+                        view! { <ShowtimeView detail seats extras /> }.into_any()
+                    }
                     (Err(error), _) | (_, Err(error)) => {
                         view! { <ErrorPanel error what="showtime" /> }.into_any()
                     }
@@ -48,8 +52,8 @@ pub fn ShowtimePage() -> impl IntoView {
 }
 
 #[component]
-fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState) -> impl IntoView {
-    let booking = BookingState::new(&seats, &detail);
+fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState, extras: PageExtras) -> impl IntoView {
+    let booking = BookingState::new(&seats, &detail, extras);
     booking.restore_attempt();
     let checking_out = move || !booking.checkout_seats().is_empty();
     // Every change anyone makes to this showtime's seats, as it happens.

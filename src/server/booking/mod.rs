@@ -3,6 +3,7 @@
 //! The functions here are what the booking server functions call. Each finds the caller's
 //! session and the application state, validates input at the edge, and hands over to:
 //! - [`best`]: best available, which seats to hold for "N seats";
+//! - [`forms`]: the same functions behind the HTML forms of the page without JavaScript;
 //! - [`holds`]: the Redis hold engine and its Lua scripts (the active-reservation service);
 //! - [`line`]: the waiting line and its offers (the waiting-users service);
 //! - [`keys`]: the Redis key names of a showtime, shared by the two;
@@ -15,6 +16,7 @@
 //! - [`sweeper`]: the task that announces expired holds and serves the line with their seats.
 
 pub mod best;
+pub mod forms;
 pub mod holds;
 pub mod idempotency;
 pub mod keys;

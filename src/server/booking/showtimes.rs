@@ -31,6 +31,8 @@ pub struct ShowtimeInfo {
     pub seats: HashMap<i64, SeatInfo>,
     /// Companion seats are sold only with a wheelchair space (the theater's rule).
     pub companion_needs_wheelchair: bool,
+    /// The theater's time zone, for times shown to its visitors.
+    pub zone: chrono_tz::Tz,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +115,14 @@ impl ShowtimeInfo {
         Ok(())
     }
 
+    /// The theater's wall-clock time `ms_from_now` milliseconds from now ("19:04:31").
+    pub fn clock_in(&self, ms_from_now: i64) -> String {
+        (Utc::now() + chrono::Duration::milliseconds(ms_from_now))
+            .with_timezone(&self.zone)
+            .format("%H:%M:%S")
+            .to_string()
+    }
+
     pub fn has_started(&self) -> bool {
         self.starts_at <= Utc::now()
     }
@@ -160,7 +170,11 @@ impl ShowtimeCache {
 
 /// Booking's view of the catalog's showtime: the seats that have a price, by id.
 async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
-    let LoadedShowtime { detail, starts_at } = catalog::load_showtime(db, id).await?;
+    let LoadedShowtime {
+        detail,
+        starts_at,
+        zone,
+    } = catalog::load_showtime(db, id).await?;
     // A seat whose kind has no price in this showtime is not for sale.
     let seats: Vec<(i64, SeatInfo)> = detail
         .layout
@@ -187,5 +201,6 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         seat_ids: seats.iter().map(|(id, _)| *id).collect(),
         seats: seats.into_iter().collect(),
         companion_needs_wheelchair: detail.companion_needs_wheelchair,
+        zone,
     })
 }

@@ -125,6 +125,8 @@ fn replica(state: &AppState) -> Option<&super::db::Replica> {
 pub struct LoadedShowtime {
     pub detail: ShowtimeDetail,
     pub starts_at: DateTime<Utc>,
+    /// The theater's time zone.
+    pub zone: Tz,
 }
 
 /// The one read of a showtime, its movie, room, seats and prices: the showtime page shows it
@@ -198,6 +200,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
     Ok(LoadedShowtime {
         detail,
         starts_at: row.starts_at,
+        zone: zone(&row.timezone),
     })
 }
 

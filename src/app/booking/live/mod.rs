@@ -86,10 +86,19 @@ pub fn connect_live(booking: BookingState) -> RwSignal<LiveStatus> {
 /// Shows whether the seat map is live.
 #[component]
 pub fn LiveIndicator(status: RwSignal<LiveStatus>) -> impl IntoView {
+    // Without JavaScript there is no feed: the map is as of the page's loading.
+    let js = crate::app::platform::hydrated();
+    let label = move || {
+        if js.get() {
+            status.get().label()
+        } else {
+            "Not live: reload the page for changes"
+        }
+    };
     view! {
         <span class="live-status" data-live=move || status.get().as_str() role="status">
             <span class="dot" aria-hidden="true"></span>
-            {move || status.get().label()}
+            {label}
         </span>
     }
 }
