@@ -37,10 +37,10 @@ test('on a 390 px phone the Grand Hall opens on its middle, zooms and pans by bu
     const v = await box();
     return s.x >= v.x && s.x + s.width <= v.x + v.width;
   };
-  expect(await inView('K', 11)).toBe(true);
-  expect(await inView('K', 12)).toBe(true);
-  expect(await inView('K', 1)).toBe(false);
-  expect(await inView('K', 22)).toBe(false);
+  await expect.poll(() => inView('K', 11)).toBe(true);
+  await expect.poll(() => inView('K', 12)).toBe(true);
+  await expect.poll(() => inView('K', 1)).toBe(false);
+  await expect.poll(() => inView('K', 22)).toBe(false);
 
   // Zoom in: bigger seats, still centred on the same middle.
   const before = (await seat(page, 'K', 11).boundingBox())!.width;

@@ -10,6 +10,7 @@ mod api;
 mod best;
 mod caching;
 mod cluster;
+mod forms;
 mod hardening;
 mod health;
 mod holds;
