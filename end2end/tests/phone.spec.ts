@@ -17,6 +17,8 @@ test('on a 390 px phone the Grand Hall opens on its middle, zooms and pans by bu
   const scroll = () => viewport.evaluate((v) => ({ left: v.scrollLeft, top: v.scrollTop }));
 
   // Every seat is a 24×24 target at least; the page itself does not scroll sideways.
+  // (The link may have been followed in the browser: wait for the map to be drawn.)
+  await expect(page.locator('button.seat')).toHaveCount(352);
   const sizes = await page
     .locator('button.seat')
     .evaluateAll((seats) => seats.map((s) => s.getBoundingClientRect()));

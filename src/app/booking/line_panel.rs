@@ -31,7 +31,7 @@ pub fn LinePanel(booking: BookingState) -> impl IntoView {
 /// Seats the line offered: a prominent panel with its own countdown and a way to say no.
 #[component]
 fn OfferPanel(booking: BookingState) -> impl IntoView {
-    let (left_ms, _) = time_left(booking);
+    let (left_ms, ticking) = time_left(booking);
     let seats = move || {
         booking.mine.with(|m| {
             m.iter()
@@ -54,10 +54,26 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
         <section class="offer-panel" aria-labelledby="offer-title" data-testid="offer-panel">
             <h2 id="offer-title">"Your seats are ready"</h2>
             <p>
-                "Seats " <strong data-testid="offer-seats">{seats}</strong> " are held for you for "
-                <strong role="timer" data-testid="offer-time-left">
-                    {move || clock(left_ms.get().unwrap_or(0))}
-                </strong> ". Complete checkout below to make them yours."
+                "Seats " <strong data-testid="offer-seats">{seats}</strong>
+                {move || {
+                    if ticking.get() {
+                        view! {
+                            " are held for you for "
+                            <strong role="timer" data-testid="offer-time-left">
+                                {move || clock(left_ms.get().unwrap_or(0))}
+                            </strong>
+                        }
+                            .into_any()
+                    } else {
+                        let until = booking.hold_until.get().unwrap_or_default();
+                        // Without JavaScript: when the offer ends, on the theater's clock.
+                        view! {
+                            " are held for you until "
+                            <strong data-testid="offer-until">{until}</strong>
+                        }
+                            .into_any()
+                    }
+                }} ". Complete checkout below to make them yours."
             </p>
             <form method="post" action=action::DECLINE on:submit=decline>
                 <ShowtimeField showtime_id=booking.showtime_id />

@@ -9,6 +9,7 @@ mod checkout;
 pub mod forms;
 mod hold_timer;
 mod input;
+mod keyboard;
 mod legend;
 mod line_panel;
 mod live;
@@ -17,6 +18,7 @@ mod seat_map;
 pub mod seating;
 mod state;
 mod summary;
+mod zoom;
 
 pub use api::{
     decline_offer, extend_hold, hold_best, hold_seats, join_line, leave_line, line_place,

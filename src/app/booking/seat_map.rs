@@ -15,9 +15,7 @@
 //! for a seat of this person's hold, to release it), and the page comes back with the result
 //! (`forms.rs`). Hydrated, a click is handled here instead.
 //!
-//! On a small screen the map scrolls inside its own viewport, seats never smaller than 24 CSS
-//! px; buttons zoom it in and out and move it in each direction (nothing needs a drag), and
-//! it opens on the middle of the room.
+//! On a small screen the map scrolls inside its own viewport (`zoom.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,8 +23,10 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::forms::{ShowtimeField, action};
+use super::keyboard::keyboard_moves;
 use super::model::SeatState;
 use super::state::BookingState;
+use super::zoom::{ZOOM_REM, ZoomPan, centre};
 use crate::app::catalog::{Seat, SeatKind, SeatLayout};
 use crate::app::platform::hydrated;
 
@@ -190,92 +190,6 @@ pub fn SeatMap(layout: SeatLayout, booking: BookingState) -> impl IntoView {
     }
 }
 
-/// Seat sizes of the zoom levels, in rem: the smallest keeps seats at 24 CSS px.
-const ZOOM_REM: [f64; 4] = [1.5, 2.0, 2.5, 3.0];
-
-/// How far a pan button moves the map: most of what is in view, less a little overlap.
-const PAN_SHARE: f64 = 0.6;
-
-/// Zoom and pan buttons for the map's viewport: every move a drag or a pinch would make,
-/// by a button press.
-#[component]
-fn ZoomPan(
-    viewport: NodeRef<html::Div>,
-    zoom: RwSignal<Option<usize>>,
-    hidden: RwSignal<bool>,
-) -> impl IntoView {
-    // Zooming keeps the middle of what was in view in the middle.
-    let set_zoom = move |level: usize| {
-        let Some(el) = viewport.get_untracked() else {
-            return;
-        };
-        let (w, h) = (el.client_width() as f64, el.client_height() as f64);
-        let at_x = (el.scroll_left() as f64 + w / 2.0) / (el.scroll_width() as f64).max(1.0);
-        let at_y = (el.scroll_top() as f64 + h / 2.0) / (el.scroll_height() as f64).max(1.0);
-        zoom.set(Some(level));
-        // The new size applies on the next frame's layout; read it then.
-        request_animation_frame(move || {
-            el.set_scroll_left((at_x * el.scroll_width() as f64 - w / 2.0) as i32);
-            el.set_scroll_top((at_y * el.scroll_height() as f64 - h / 2.0) as i32);
-        });
-    };
-    let level = move || zoom.get().unwrap_or(0);
-    let at_most = move || level() + 1 == ZOOM_REM.len();
-    let zoom_in = move |_| set_zoom((level() + 1).min(ZOOM_REM.len() - 1));
-    let zoom_out = move |_| set_zoom(level().saturating_sub(1));
-    let pan = move |dx: f64, dy: f64| {
-        if let Some(el) = viewport.get_untracked() {
-            let step_x = el.client_width() as f64 * PAN_SHARE;
-            let step_y = el.client_height() as f64 * PAN_SHARE;
-            el.set_scroll_left(el.scroll_left() + (dx * step_x) as i32);
-            el.set_scroll_top(el.scroll_top() + (dy * step_y) as i32);
-        }
-    };
-    let reset = move |_| {
-        zoom.set(None);
-        if let Some(el) = viewport.get_untracked() {
-            request_animation_frame(move || centre(&el));
-        }
-    };
-    view! {
-        <div class="zoom-pan" role="group" aria-label="Move the seat map" class:hidden=hidden>
-            <button type="button" aria-label="Zoom in" on:click=zoom_in disabled=at_most>
-                "+"
-            </button>
-            <button
-                type="button"
-                aria-label="Zoom out"
-                on:click=zoom_out
-                disabled=move || level() == 0
-            >
-                "−"
-            </button>
-            <button type="button" aria-label="Move left" on:click=move |_| pan(-1.0, 0.0)>
-                "←"
-            </button>
-            <button type="button" aria-label="Move up" on:click=move |_| pan(0.0, -1.0)>
-                "↑"
-            </button>
-            <button type="button" aria-label="Move down" on:click=move |_| pan(0.0, 1.0)>
-                "↓"
-            </button>
-            <button type="button" aria-label="Move right" on:click=move |_| pan(1.0, 0.0)>
-                "→"
-            </button>
-            <button type="button" aria-label="Back to the middle" on:click=reset>
-                "⊙"
-            </button>
-        </div>
-    }
-}
-
-/// Scrolls the viewport to the middle of the room: the centre column, two thirds back.
-fn centre(el: &leptos::web_sys::HtmlDivElement) {
-    let (w, h) = (el.client_width(), el.client_height());
-    el.set_scroll_left((el.scroll_width() - w) / 2);
-    el.set_scroll_top((el.scroll_height() * 2 / 3 - h / 2).max(0));
-}
-
 #[component]
 fn SeatButton(
     seat: Seat,
@@ -394,119 +308,5 @@ fn form_action(state: SeatState) -> &'static str {
     match state {
         SeatState::Mine => action::RELEASE,
         _ => action::HOLD,
-    }
-}
-
-/// Where each key takes the focus from a seat.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Moves {
-    left: Option<i64>,
-    right: Option<i64>,
-    up: Option<i64>,
-    down: Option<i64>,
-    home: Option<i64>,
-    end: Option<i64>,
-    first_row: Option<i64>,
-    last_row: Option<i64>,
-}
-
-impl Moves {
-    fn target(&self, key: &str) -> Option<i64> {
-        match key {
-            "ArrowLeft" => self.left,
-            "ArrowRight" => self.right,
-            "ArrowUp" => self.up,
-            "ArrowDown" => self.down,
-            "Home" => self.home,
-            "End" => self.end,
-            "PageUp" => self.first_row,
-            "PageDown" => self.last_row,
-            _ => None,
-        }
-    }
-}
-
-/// The keyboard model of a layout: left and right go to the neighbouring seat in the row
-/// (across an aisle too: there is no seat in between to stop at), up and down to the seat of
-/// the row in front or behind nearest in column, Home/End to the row's ends, PageUp/PageDown
-/// to the nearest seat of the front and back rows. Row 1 is nearest the screen, drawn at the
-/// top, so "up" is towards the screen.
-fn keyboard_moves(seats: &[Seat]) -> HashMap<i64, Moves> {
-    let mut rows: BTreeMap<i32, Vec<(i32, i64)>> = BTreeMap::new();
-    for seat in seats {
-        rows.entry(seat.grid_row)
-            .or_default()
-            .push((seat.grid_col, seat.id));
-    }
-    for row in rows.values_mut() {
-        row.sort_unstable();
-    }
-    let rows: Vec<Vec<(i32, i64)>> = rows.into_values().collect();
-    let nearest = |row: &[(i32, i64)], col: i32| {
-        row.iter()
-            .min_by_key(|(c, _)| ((c - col).abs(), *c))
-            .map(|(_, id)| *id)
-    };
-    let mut moves = HashMap::new();
-    for (r, row) in rows.iter().enumerate() {
-        for (i, &(col, id)) in row.iter().enumerate() {
-            let other = |index: Option<usize>| index.and_then(|j| rows.get(j));
-            moves.insert(
-                id,
-                Moves {
-                    left: i.checked_sub(1).map(|j| row[j].1),
-                    right: row.get(i + 1).map(|s| s.1),
-                    up: other(r.checked_sub(1)).and_then(|row| nearest(row, col)),
-                    down: other(Some(r + 1)).and_then(|row| nearest(row, col)),
-                    home: row.first().map(|s| s.1),
-                    end: row.last().map(|s| s.1),
-                    first_row: rows.first().and_then(|row| nearest(row, col)),
-                    last_row: rows.last().and_then(|row| nearest(row, col)),
-                },
-            );
-        }
-    }
-    moves
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seat(id: i64, row: i32, col: i32) -> Seat {
-        Seat {
-            id,
-            row_label: row.to_string(),
-            number: col,
-            grid_row: row,
-            grid_col: col,
-            kind: SeatKind::Standard,
-        }
-    }
-
-    #[test]
-    fn arrows_skip_aisles_and_find_the_nearest_seat_in_the_next_row() {
-        // Row 1: columns 1, 2, (aisle), 4. Row 2: columns 2, 3. Row 3: column 4.
-        let seats = [
-            seat(11, 1, 1),
-            seat(12, 1, 2),
-            seat(14, 1, 4),
-            seat(22, 2, 2),
-            seat(23, 2, 3),
-            seat(34, 3, 4),
-        ];
-        let moves = keyboard_moves(&seats);
-        assert_eq!(moves[&12].right, Some(14), "over the aisle");
-        assert_eq!(moves[&14].right, None);
-        assert_eq!(moves[&11].left, None);
-        assert_eq!(moves[&11].down, Some(22), "nearest column");
-        assert_eq!(moves[&14].down, Some(23));
-        assert_eq!(moves[&23].up, Some(12), "a tie goes left");
-        assert_eq!(moves[&22].home, Some(22));
-        assert_eq!(moves[&22].end, Some(23));
-        assert_eq!(moves[&34].first_row, Some(14));
-        assert_eq!(moves[&11].last_row, Some(34));
-        assert_eq!(moves[&11].target("ArrowRight"), Some(12));
-        assert_eq!(moves[&11].target("a"), None);
     }
 }
