@@ -8,12 +8,13 @@
 //! round, so both see the same machine. The figure is the ratio of medians: what choosing
 //! (a seat map read and the search) adds to holding.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 mod support;
 
 use marquee::server::Application;
 use serde_json::{Value, json};
+use support::measure::{http_client, ms, percentile};
 
 const COUNTS: [u32; 3] = [2, 4, 6];
 const SAMPLES: usize = 200;
@@ -28,24 +29,6 @@ async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value)
         .expect("request");
     assert!(response.status().is_success(), "{endpoint} refused");
     response.json().await.expect("json")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(1)
-        .build()
-        .unwrap()
-}
-
-fn percentile(samples: &mut [Duration], p: f64) -> Duration {
-    samples.sort();
-    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
-    samples[index]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[tokio::main]
@@ -74,7 +57,7 @@ async fn main() {
     println!();
     println!("| room | seats | hold_best p50 | p99 | hold_seats p50 | p99 | p50 best / plain |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let buyer = client();
+    let buyer = http_client();
     let release = json!({ "showtime_id": showtime });
     for room in ["empty", "half held"] {
         if room == "half held" {
@@ -88,7 +71,7 @@ async fn main() {
                 .map(|(_, id)| *id)
                 .collect();
             post(
-                &client(),
+                &http_client(),
                 &base,
                 "hold_seats",
                 json!({ "showtime_id": showtime, "seat_ids": back }),
@@ -115,8 +98,10 @@ async fn main() {
                     post(&buyer, &base, "release_all", release.clone()).await;
                 }
             }
-            let (b50, b99) = (percentile(&mut best, 0.5), percentile(&mut best, 0.99));
-            let (p50, p99) = (percentile(&mut plain, 0.5), percentile(&mut plain, 0.99));
+            best.sort();
+            plain.sort();
+            let (b50, b99) = (percentile(&best, 0.5), percentile(&best, 0.99));
+            let (p50, p99) = (percentile(&plain, 0.5), percentile(&plain, 0.99));
             println!(
                 "| {room} | {count} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}× |",
                 ms(b50),

@@ -14,6 +14,7 @@ mod support;
 
 use marquee::server::Application;
 use marquee::server::booking::holds::HoldAttempt;
+use support::measure::percentile;
 use tokio_tungstenite::connect_async_with_config;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -32,10 +33,6 @@ fn rss_kib() -> u64 {
         })
         .and_then(|v| v.parse().ok())
         .unwrap_or(0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]

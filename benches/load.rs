@@ -24,30 +24,11 @@ use marquee::server::{AppState, Application};
 use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
+use support::measure::{http_client, ms, percentile};
 
 const LEVELS: [usize; 4] = [1, 8, 32, 128];
 const PHASE: Duration = Duration::from_secs(5);
 const BUYERS: usize = 2_000;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(1)
-        .build()
-        .unwrap()
-}
 
 async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, Value) {
     match client
@@ -177,7 +158,7 @@ async fn http_closed(
     for worker in 0..level {
         let (base, seats) = (base.to_string(), seats.clone());
         tasks.push(tokio::spawn(async move {
-            let client = client();
+            let client = http_client();
             let seat = seats[worker % seats.len()];
             let mut latencies = Vec::new();
             while Instant::now() < deadline {
@@ -222,7 +203,7 @@ async fn http_open(
     // (and that wait counts: latency starts at the scheduled time).
     let (give, take) = async_channel(level);
     for worker in 0..level {
-        give.send((client(), seats[worker % seats.len()]))
+        give.send((http_client(), seats[worker % seats.len()]))
             .await
             .unwrap();
     }
@@ -288,7 +269,7 @@ async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
     for buyer in 0..BUYERS {
         let (base, all_seats) = (base.to_string(), all_seats.clone());
         tasks.push(tokio::spawn(async move {
-            let client = client();
+            let client = http_client();
             for attempt in 0..20 {
                 let map: Value = match client
                     .get(format!("{base}/api/seat_map?showtime_id={showtime}"))

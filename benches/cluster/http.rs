@@ -8,6 +8,7 @@ use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
 use super::support::instance::Instance;
+use super::support::measure::{http_client, ms, percentile};
 use super::{
     CASES, CEILING_ROUNDS, CONCURRENCY, PHASE, Plan, ROUNDS, Run, SHORT_PHASE, Topology,
     engine_pairs, measured,
@@ -18,7 +19,7 @@ use super::{
 pub async fn warm_up(topologies: &[Topology], plan: &Plan) {
     for topology in topologies {
         for instance in &topology.instances {
-            let client = client();
+            let client = http_client();
             for info in plan.iter() {
                 hold_and_release(&client, &instance.base(), info.id, info.seat_ids[0]).await;
             }
@@ -121,14 +122,6 @@ pub async fn ceiling_section(topologies: &[Topology], plan: &Plan) {
     }
 }
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(1)
-        .build()
-        .unwrap()
-}
-
 async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: &Value) -> u16 {
     match client
         .post(format!("{base}/api/{endpoint}"))
@@ -177,7 +170,7 @@ async fn http_closed(bases: &[String], plan: &Plan) -> usize {
     for worker in 0..CONCURRENCY {
         let (base, plan) = (bases[worker % bases.len()].clone(), plan.clone());
         tasks.push(tokio::spawn(async move {
-            let client = client();
+            let client = http_client();
             let mut done = 0;
             while Instant::now() < deadline {
                 let (showtime, seat) = pick(&plan, worker);
@@ -200,7 +193,7 @@ async fn http_open(bases: &[String], plan: &Plan, rate: f64) -> Vec<Duration> {
     let (give, take) = tokio::sync::mpsc::channel(CONCURRENCY);
     for worker in 0..CONCURRENCY {
         let base = bases[worker % bases.len()].clone();
-        give.send((worker, client(), base)).await.unwrap();
+        give.send((worker, http_client(), base)).await.unwrap();
     }
     let take = Arc::new(tokio::sync::Mutex::new(take));
     let interval = Duration::from_secs_f64(1.0 / rate);
@@ -227,15 +220,4 @@ async fn http_open(bases: &[String], plan: &Plan, rate: f64) -> Vec<Duration> {
     }
     all.sort();
     all
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

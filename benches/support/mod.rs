@@ -7,6 +7,9 @@
 pub mod cpu;
 #[allow(dead_code)]
 pub mod instance;
+// Not every bench uses each of these.
+#[allow(dead_code)]
+pub mod measure;
 #[allow(dead_code)]
 pub mod redis_servers;
 

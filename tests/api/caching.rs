@@ -28,6 +28,46 @@ fn anonymous() -> reqwest::Client {
         .unwrap()
 }
 
+/// A first visit to the catalog's `path`: `200`, shareable under `policy`, and no session
+/// handed out.
+async fn first_visit(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    policy: &str,
+) -> reqwest::Response {
+    let first = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(first.status(), 200, "{path}");
+    assert_eq!(
+        header(&first, CACHE_CONTROL).as_deref(),
+        Some(policy),
+        "{path}"
+    );
+    assert_eq!(
+        header(&first, SET_COOKIE),
+        None,
+        "{path}: no session handed out"
+    );
+    first
+}
+
+/// `path` asked for again with `etag`: a bodiless `304`.
+async fn revalidate(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    etag: &str,
+) -> reqwest::Response {
+    let revalidated = client
+        .get(app.url(path))
+        .header(IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{path}");
+    revalidated
+}
+
 async fn a_movie(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT id FROM movies WHERE slug = 'orbit-of-glass'")
         .fetch_one(&app.db)
@@ -46,18 +86,8 @@ async fn catalog_answers_are_public_with_a_strong_etag_and_304_when_unchanged() 
         format!("/api/movie?id={movie}"),
         format!("/api/showtime?id={showtime}"),
     ] {
-        let first = client.get(app.url(&path)).send().await.unwrap();
-        assert_eq!(first.status(), 200, "{path}");
-        assert_eq!(
-            header(&first, CACHE_CONTROL).as_deref(),
-            Some("public, max-age=5, stale-while-revalidate=7"),
-            "{path}"
-        );
-        assert_eq!(
-            header(&first, SET_COOKIE),
-            None,
-            "{path}: no session handed out"
-        );
+        let policy = "public, max-age=5, stale-while-revalidate=7";
+        let first = first_visit(&client, &app, &path, policy).await;
         let etag = header(&first, ETAG).expect("an ETag");
         assert!(
             etag.starts_with('"') && etag.ends_with('"'),
@@ -71,18 +101,9 @@ async fn catalog_answers_are_public_with_a_strong_etag_and_304_when_unchanged() 
         assert_eq!(second.bytes().await.unwrap(), body);
 
         // Revalidation: unchanged is a bodiless 304 with the tag and the policy.
-        let revalidated = client
-            .get(app.url(&path))
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{path}");
+        let revalidated = revalidate(&client, &app, &path, &etag).await;
         assert_eq!(header(&revalidated, ETAG).as_deref(), Some(etag.as_str()));
-        assert_eq!(
-            header(&revalidated, CACHE_CONTROL).as_deref(),
-            Some("public, max-age=5, stale-while-revalidate=7")
-        );
+        assert_eq!(header(&revalidated, CACHE_CONTROL).as_deref(), Some(policy));
         assert_eq!(
             header(&revalidated, "x-content-type-options").as_deref(),
             Some("nosniff")
@@ -107,18 +128,8 @@ async fn catalog_pages_have_a_weak_etag_that_the_nonce_does_not_change() {
     let movie = a_movie(&app).await;
     let client = anonymous();
     for path in ["/".to_string(), format!("/movies/{movie}")] {
-        let first = client.get(app.url(&path)).send().await.unwrap();
-        assert_eq!(first.status(), 200, "{path}");
-        assert_eq!(
-            header(&first, CACHE_CONTROL).as_deref(),
-            Some("public, max-age=30, stale-while-revalidate=60"),
-            "{path}"
-        );
-        assert_eq!(
-            header(&first, SET_COOKIE),
-            None,
-            "{path}: no session handed out"
-        );
+        let policy = "public, max-age=30, stale-while-revalidate=60";
+        let first = first_visit(&client, &app, &path, policy).await;
         let csp = header(&first, "content-security-policy").unwrap();
         let etag = header(&first, ETAG).expect("an ETag");
         assert!(etag.starts_with("W/\""), "weak: {etag}");
@@ -134,13 +145,7 @@ async fn catalog_pages_have_a_weak_etag_that_the_nonce_does_not_change() {
 
         // A 304 keeps the client's copy, whose scripts carry the nonce of the policy stored
         // with it: no new policy comes with it.
-        let revalidated = client
-            .get(app.url(&path))
-            .header(IF_NONE_MATCH, &etag)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{path}");
+        let revalidated = revalidate(&client, &app, &path, &etag).await;
         assert_eq!(header(&revalidated, "content-security-policy"), None);
         assert_eq!(
             header(&revalidated, "x-frame-options").as_deref(),
@@ -288,26 +293,12 @@ async fn a_catalog_change_reaches_every_instance_at_once_not_after_the_ttl() {
     let etag = header(&b.get("/api/now_showing").await, ETAG).unwrap();
 
     // A change in Postgres (as a staff edit would make it): a new showtime, a new price.
-    let added: i64 = sqlx::query_scalar(
-        "INSERT INTO showtimes (movie_id, auditorium_id, starts_at)
-         SELECT movie_id, auditorium_id,
-                date_trunc('minute', now()) + interval '2 days 7 minutes 13 seconds'
-           FROM showtimes WHERE id = $1
-         RETURNING id",
-    )
-    .bind(showtime)
-    .fetch_one(&a.db)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO showtime_prices SELECT $1, kind, price_cents FROM showtime_prices
-          WHERE showtime_id = $2",
-    )
-    .bind(added)
-    .bind(showtime)
-    .execute(&a.db)
-    .await
-    .unwrap();
+    let added = a
+        .copy_of(
+            showtime,
+            "date_trunc('minute', now()) + interval '2 days 7 minutes 13 seconds'",
+        )
+        .await;
     sqlx::query(
         "UPDATE showtime_prices SET price_cents = price_cents + 100
           WHERE showtime_id = $1 AND kind = 'standard'",

@@ -104,12 +104,17 @@ impl TestApp {
 
     /// A copy of `showtime` (same movie, auditorium and prices) that started five minutes ago.
     pub async fn started_copy_of(&self, showtime: i64) -> i64 {
-        let started: i64 = sqlx::query_scalar(
+        self.copy_of(showtime, "now() - interval '5 minutes'").await
+    }
+
+    /// A copy of `showtime` (same movie, auditorium and prices) starting at `starts_at`, a
+    /// Postgres expression written by the test (e.g. `now() + interval '2 days'`).
+    pub async fn copy_of(&self, showtime: i64, starts_at: &'static str) -> i64 {
+        let copy: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
             "INSERT INTO showtimes (movie_id, auditorium_id, starts_at)
-             SELECT movie_id, auditorium_id, now() - interval '5 minutes' FROM showtimes
-              WHERE id = $1
-             RETURNING id",
-        )
+             SELECT movie_id, auditorium_id, {starts_at} FROM showtimes WHERE id = $1
+             RETURNING id"
+        )))
         .bind(showtime)
         .fetch_one(&self.db)
         .await
@@ -118,12 +123,12 @@ impl TestApp {
             "INSERT INTO showtime_prices SELECT $1, kind, price_cents FROM showtime_prices
               WHERE showtime_id = $2",
         )
-        .bind(started)
+        .bind(copy)
         .bind(showtime)
         .execute(&self.db)
         .await
         .unwrap();
-        started
+        copy
     }
 
     /// Seat ids of a showtime in layout order, with their names ("A1").

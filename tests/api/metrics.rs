@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use futures::StreamExt;
 use serde_json::Value;
 use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
@@ -169,14 +168,7 @@ async fn metrics_are_prometheus_text_and_count_holds_purchases_and_sockets() {
     }
 
     // A live socket: its snapshot.
-    let url = format!(
-        "{}/ws/showtimes/{showtime}",
-        app.address.replace("http", "ws")
-    );
-    let mut request = url.into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("cookie", buyer.cookie().parse().unwrap());
+    let request = crate::live::feed_request(&app, &buyer, showtime);
     let (mut socket, _) = connect_async(request).await.unwrap();
     let first = socket.next().await.unwrap().unwrap();
     let first: Value = serde_json::from_str(first.to_text().unwrap()).unwrap();

@@ -84,6 +84,27 @@ async fn pending_order(app: &TestApp, showtime: i64, seat: i64, code: &str, sess
     .unwrap();
 }
 
+/// An order for `seat` as [`pending_order`] makes it, then moved on to `status` with
+/// `charge` (a payment that went through while Redis was not told).
+async fn order_in(
+    app: &TestApp,
+    showtime: i64,
+    seat: i64,
+    code: &str,
+    session: &str,
+    status: &str,
+    charge: &str,
+) {
+    pending_order(app, showtime, seat, code, session).await;
+    sqlx::query("UPDATE orders SET status = $1, charge_id = $2 WHERE code = $3")
+        .bind(status)
+        .bind(charge)
+        .bind(code)
+        .execute(&app.db)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn the_reconciler_settles_payments_whose_purchase_died() {
     let app = spawn_app_with(FAST_RECONCILER).await;
@@ -412,13 +433,17 @@ async fn a_sold_seat_leaves_every_hold_on_it() {
     let a = app.session();
     assert_eq!(a.hold(showtime, &[seats[0].0, seats[1].0]).await.0, 200);
     // Seat 0 is sold behind Redis' back (a sale Redis lost, then the hold was made).
-    pending_order(&app, showtime, seats[0].0, "BEHIND000001", "elsewhere").await;
-    sqlx::query(
-        "UPDATE orders SET status = 'fulfilled', charge_id = 'cash-1' WHERE code = 'BEHIND000001'",
+    let seat = seats[0].0;
+    order_in(
+        &app,
+        showtime,
+        seat,
+        "BEHIND000001",
+        "elsewhere",
+        "fulfilled",
+        "cash-1",
     )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
 
     eventually("the reconciler sells the seat in Redis", || async {
         app.redis_sold(showtime).await == [seats[0].0]
@@ -547,13 +572,17 @@ async fn an_offer_sold_to_the_buyer_it_was_fenced_for_puts_its_holder_back_in_li
     assert_eq!(owner.release(showtime, &seats[..2]).await.0, 200);
     let offered = crate::line::wait_for_offer(&b, showtime).await;
     assert_eq!(offered.len(), 2);
-    pending_order(&app, showtime, offered[0], "LATEPAID0001", &owner.id()).await;
-    sqlx::query(
-        "UPDATE orders SET status = 'paid', charge_id = 'ch-late' WHERE code = 'LATEPAID0001'",
+    let owner_id = owner.id();
+    order_in(
+        &app,
+        showtime,
+        offered[0],
+        "LATEPAID0001",
+        &owner_id,
+        "paid",
+        "ch-late",
     )
-    .execute(&app.db)
-    .await
-    .unwrap();
+    .await;
 
     // The payment went through, so the seat is the owner's: B's offer is taken back, B is
     // back at the head of the line (not lost, not at the back), and the offer's other seat

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 
 use super::best_available::list;
-use super::hold_timer::{WARN_BELOW_MS, clock, time_left};
+use super::hold_timer::{WARN_BELOW_MS, clock};
 use super::state::BookingState;
 
 /// The live region, and what feeds it.
@@ -58,7 +58,7 @@ pub fn Announcer(booking: BookingState) -> impl IntoView {
         now
     });
     // The hold's last minute, once per hold.
-    let (left_ms, _) = time_left(booking);
+    let left_ms = booking.left_ms;
     Effect::new(move |warned: Option<bool>| {
         let warning = left_ms.get().is_some_and(|ms| ms > 0 && ms < WARN_BELOW_MS);
         if warning && warned == Some(false) {

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::api::hold_best;
-use super::forms::{ShowtimeField, action};
+use super::forms::{PostForm, action};
 use super::model::{Arrangement, BestHold};
 use super::state::{BookingState, Notice};
 use crate::app::catalog::SeatKind;
@@ -16,8 +16,7 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
     let kind = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let shown = move || booking.mine.with(|m| m.is_empty()) && booking.line.get().is_none();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let submit = move || {
         if busy.get_untracked() {
             return;
         }
@@ -45,8 +44,7 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
         <Show when=shown>
             <section class="best" aria-labelledby="best-title" data-testid="best-available">
                 <h2 id="best-title">"Best available"</h2>
-                <form method="post" action=action::BEST on:submit=submit>
-                    <ShowtimeField showtime_id=booking.showtime_id />
+                <PostForm action=action::BEST showtime_id=booking.showtime_id on_submit=submit>
                     <label>
                         "Seats "
                         <select
@@ -87,7 +85,7 @@ pub fn BestAvailable(booking: BookingState) -> impl IntoView {
                     >
                         "Find the best seats"
                     </button>
-                </form>
+                </PostForm>
             </section>
         </Show>
     }

@@ -143,3 +143,24 @@ pub mod action {
 pub fn ShowtimeField(showtime_id: i64) -> impl IntoView {
     view! { <input type="hidden" name="showtime_id" value=showtime_id.to_string() /> }
 }
+
+/// A booking form of the showtime page: posted to `action` without JavaScript; once
+/// hydrated, submitting it runs `on_submit` instead.
+#[component]
+pub fn PostForm(
+    action: &'static str,
+    showtime_id: i64,
+    on_submit: impl Fn() + 'static,
+    children: Children,
+) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        on_submit();
+    };
+    view! {
+        <form method="post" action=action on:submit=submit>
+            <ShowtimeField showtime_id />
+            {children()}
+        </form>
+    }
+}

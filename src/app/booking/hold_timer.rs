@@ -7,17 +7,21 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::api::extend_hold;
-use super::forms::{ShowtimeField, action};
+use super::forms::{PostForm, action};
 use super::state::{BookingState, Notice};
 use crate::app::platform::now_ms;
 
 pub(super) const WARN_BELOW_MS: i64 = 60_000;
 
 /// The hold's time left in ms (`None` without a hold), ticking four times a second in the
-/// browser. Until the browser starts ticking (on the server, and in the first browser render)
-/// it is the time left the server reported, so hydration sees identical text. The second
-/// value says whether the browser is ticking yet.
-pub fn time_left(booking: BookingState) -> (Memo<Option<i64>>, Signal<bool>) {
+/// browser: one clock per page, which everything showing the time left reads. Until the
+/// browser starts ticking (on the server, and in the first browser render) it is the time
+/// left the server reported, so hydration sees identical text. The second value says whether
+/// the browser is ticking yet.
+pub(super) fn countdown(
+    deadline: RwSignal<Option<f64>>,
+    initial_left_ms: RwSignal<Option<i64>>,
+) -> (Memo<Option<i64>>, Signal<bool>) {
     let now = RwSignal::new(None::<f64>);
     Effect::new(move |_| {
         now.set(Some(now_ms()));
@@ -27,9 +31,9 @@ pub fn time_left(booking: BookingState) -> (Memo<Option<i64>>, Signal<bool>) {
             on_cleanup(move || handle.clear());
         }
     });
-    let left_ms = Memo::new(move |_| match (now.get(), booking.deadline.get()) {
+    let left_ms = Memo::new(move |_| match (now.get(), deadline.get()) {
         (Some(now), Some(deadline)) => Some((deadline - now).max(0.0) as i64),
-        (None, Some(_)) => booking.initial_left_ms.get(),
+        (None, Some(_)) => initial_left_ms.get(),
         _ => None,
     });
     (left_ms, Signal::derive(move || now.get().is_some()))
@@ -43,7 +47,7 @@ pub fn clock(ms: i64) -> String {
 
 #[component]
 pub fn HoldTimer(booking: BookingState) -> impl IntoView {
-    let (left_ms, ticking) = time_left(booking);
+    let (left_ms, ticking) = (booking.left_ms, booking.ticking);
     Effect::new(move |_| {
         if left_ms.get() == Some(0) && ticking.get() {
             booking.expire();
@@ -52,8 +56,7 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
     let warning = move || left_ms.get().is_some_and(|ms| ms < WARN_BELOW_MS);
     let label = move || clock(left_ms.get().unwrap_or(0));
     let extending = RwSignal::new(false);
-    let extend = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let extend = move || {
         booking.act(extending, extend_hold(booking.showtime_id), move |hold| {
             booking.apply_hold(Some(hold));
             booking
@@ -93,8 +96,7 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
                     <p class="hold-warning">"Less than a minute left."</p>
                 </Show>
                 <Show when=offer_more>
-                    <form method="post" action=action::EXTEND on:submit=extend>
-                        <ShowtimeField showtime_id />
+                    <PostForm action=action::EXTEND showtime_id on_submit=extend>
                         <button type="submit" class="extend" disabled=move || extending.get()>
                             {move || {
                                 format!(
@@ -103,7 +105,7 @@ pub fn HoldTimer(booking: BookingState) -> impl IntoView {
                                 )
                             }}
                         </button>
-                    </form>
+                    </PostForm>
                 </Show>
             </div>
         </Show>

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::api::{decline_offer, join_line, leave_line};
-use super::forms::{ShowtimeField, action};
-use super::hold_timer::{clock, time_left};
+use super::forms::{PostForm, action};
+use super::hold_timer::clock;
 use super::state::{BookingState, Notice};
 
 /// The waiting line's panel: an offer, the place in line, or the way in, whichever applies.
@@ -31,7 +31,7 @@ pub fn LinePanel(booking: BookingState) -> impl IntoView {
 /// Seats the line offered: a prominent panel with its own countdown and a way to say no.
 #[component]
 fn OfferPanel(booking: BookingState) -> impl IntoView {
-    let (left_ms, ticking) = time_left(booking);
+    let (left_ms, ticking) = (booking.left_ms, booking.ticking);
     let seats = move || {
         booking.mine.with(|m| {
             m.iter()
@@ -41,8 +41,7 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
         })
     };
     let busy = RwSignal::new(false);
-    let decline = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let decline = move || {
         booking.act(busy, decline_offer(booking.showtime_id), move |hold| {
             booking.apply_hold(Some(hold));
             booking.notice.set(Some(Notice::Info(
@@ -75,12 +74,11 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
                     }
                 }} ". Complete checkout below to make them yours."
             </p>
-            <form method="post" action=action::DECLINE on:submit=decline>
-                <ShowtimeField showtime_id=booking.showtime_id />
+            <PostForm action=action::DECLINE showtime_id=booking.showtime_id on_submit=decline>
                 <button type="submit" class="decline" disabled=move || busy.get()>
                     "Decline these seats"
                 </button>
-            </form>
+            </PostForm>
         </section>
     }
 }
@@ -89,8 +87,7 @@ fn OfferPanel(booking: BookingState) -> impl IntoView {
 #[component]
 fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
     let busy = RwSignal::new(false);
-    let leave = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let leave = move || {
         booking.act(busy, leave_line(booking.showtime_id), move |()| {
             booking.line.set(None);
             booking
@@ -117,12 +114,11 @@ fn InLine(booking: BookingState, position: u32, party: u32) -> impl IntoView {
                     if ahead == 1 { "person" } else { "people" },
                 )}
             </p>
-            <form method="post" action=action::LEAVE_LINE on:submit=leave>
-                <ShowtimeField showtime_id=booking.showtime_id />
+            <PostForm action=action::LEAVE_LINE showtime_id=booking.showtime_id on_submit=leave>
                 <button type="submit" class="leave" disabled=move || busy.get()>
                     "Leave the line"
                 </button>
-            </form>
+            </PostForm>
         </section>
     }
 }
@@ -140,8 +136,7 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
             .filter(|&p| p >= smallest())
             .unwrap_or_else(smallest)
     };
-    let join = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let join = move || {
         booking.act(
             busy,
             join_line(booking.showtime_id, chosen()),
@@ -176,8 +171,7 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
                 }}
                 " Join the waiting line: seats that free up are offered first to whoever has waited longest."
             </p>
-            <form method="post" action=action::JOIN_LINE on:submit=join>
-                <ShowtimeField showtime_id=booking.showtime_id />
+            <PostForm action=action::JOIN_LINE showtime_id=booking.showtime_id on_submit=join>
                 <label>
                     "Seats needed "
                     <select
@@ -190,7 +184,7 @@ fn JoinLine(booking: BookingState, free: Memo<u32>) -> impl IntoView {
                 <button type="submit" class="join" disabled=move || busy.get()>
                     "Join the waiting line"
                 </button>
-            </form>
+            </PostForm>
         </section>
     }
 }
