@@ -21,6 +21,7 @@ mod delta;
 pub mod event;
 pub mod hub;
 pub mod resync;
+mod sharded;
 pub mod socket;
 pub mod sockets;
 mod wire;
