@@ -51,6 +51,21 @@ async fn first_visit(
     first
 }
 
+/// `path` asked for again, naming the validator(s) in `etag`.
+async fn conditional_get(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    etag: &str,
+) -> reqwest::Response {
+    client
+        .get(app.url(path))
+        .header(IF_NONE_MATCH, etag)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// `path` asked for again with `etag`: a bodiless `304`.
 async fn revalidate(
     client: &reqwest::Client,
@@ -58,12 +73,7 @@ async fn revalidate(
     path: &str,
     etag: &str,
 ) -> reqwest::Response {
-    let revalidated = client
-        .get(app.url(path))
-        .header(IF_NONE_MATCH, etag)
-        .send()
-        .await
-        .unwrap();
+    let revalidated = conditional_get(client, app, path, etag).await;
     assert_eq!(revalidated.status(), StatusCode::NOT_MODIFIED, "{path}");
     revalidated
 }
@@ -111,12 +121,7 @@ async fn catalog_answers_are_public_with_a_strong_etag_and_304_when_unchanged() 
         assert!(revalidated.bytes().await.unwrap().is_empty());
 
         // Another tag (or a list without ours) gets the whole answer.
-        let other = client
-            .get(app.url(&path))
-            .header(IF_NONE_MATCH, "\"0000\", W/\"1111\"")
-            .send()
-            .await
-            .unwrap();
+        let other = conditional_get(&client, &app, &path, "\"0000\", W/\"1111\"").await;
         assert_eq!(other.status(), 200);
         assert_eq!(other.bytes().await.unwrap(), body);
     }
@@ -311,13 +316,7 @@ async fn a_catalog_change_reaches_every_instance_at_once_not_after_the_ttl() {
     // Not announced yet: B still answers from its cache, and its validator still holds.
     assert!(!now_showing(&b).await.contains(&added));
     assert_eq!(standard_price(&b, showtime).await, price);
-    let unchanged = b
-        .client
-        .get(b.url("/api/now_showing"))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let unchanged = conditional_get(&b.client, &b, "/api/now_showing", &etag).await;
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
 
     // A announces it: A sees it at once, B as soon as Redis tells it.
@@ -338,13 +337,7 @@ async fn a_catalog_change_reaches_every_instance_at_once_not_after_the_ttl() {
     }
     assert_eq!(standard_price(&b, showtime).await, price + 100);
     // The old validator no longer matches: the new catalog comes in full.
-    let changed = b
-        .client
-        .get(b.url("/api/now_showing"))
-        .header(IF_NONE_MATCH, &etag)
-        .send()
-        .await
-        .unwrap();
+    let changed = conditional_get(&b.client, &b, "/api/now_showing", &etag).await;
     assert_eq!(changed.status(), 200);
     assert_ne!(header(&changed, ETAG).unwrap(), etag);
     // Booking on B charges the new price: its showtime cache was emptied as well.

@@ -84,6 +84,14 @@ async fn pending_order(app: &TestApp, showtime: i64, seat: i64, code: &str, sess
     .unwrap();
 }
 
+/// How many charges the test gateway captured.
+async fn captured_charges(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM test_gateway_charges WHERE status = 'captured'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 /// An order for `seat` as [`pending_order`] makes it, then moved on to `status` with
 /// `charge` (a payment that went through while Redis was not told).
 async fn order_in(
@@ -416,11 +424,7 @@ async fn an_unknown_outcome_stays_pending_until_the_processor_is_back() {
         .buy(showtime, &[seat], GOOD_CARD, "unknown-key-01")
         .await;
     assert_eq!(status, 200, "{order}");
-    let captures: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM test_gateway_charges WHERE status = 'captured'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let captures = captured_charges(&app).await;
     assert_eq!(captures, 1);
     assert_eq!(other.hold(showtime, &[seat]).await.0, 409);
 }
@@ -690,11 +694,7 @@ async fn a_retry_takes_over_from_an_attempt_that_died_instead_of_waiting_for_its
         .buy(showtime, &[seat], GOOD_CARD, "died-before-order")
         .await;
     assert_eq!(status, 200, "{order}");
-    let captures: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM test_gateway_charges WHERE status = 'captured'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
+    let captures = captured_charges(&app).await;
     assert_eq!(captures, 2);
     assert_eq!(app.redis_sold(showtime).await.len(), 2);
 }
