@@ -15,6 +15,8 @@ export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 # The same flag cargo-leptos sets for debug builds, so tests reuse its compiled dependencies.
 export RUSTFLAGS="--cfg erase_components"
 export CARGO_TERM_COLOR=never
+# A test run builds each crate once: incremental caches would only add gigabytes to target/.
+export CARGO_INCREMENTAL=0
 
 PG_SERVER="postgres://marquee:marquee@127.0.0.1:5432"
 E2E_ADDR="127.0.0.1:3100"
