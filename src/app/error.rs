@@ -78,6 +78,9 @@ pub enum AppError {
     /// Seats of a showtime that has already started cannot be held or bought.
     #[error("this showtime has already started")]
     ShowtimeStarted,
+    /// The cinema cancelled this showtime: it sells nothing more.
+    #[error("this showtime was cancelled")]
+    ShowtimeCancelled,
     /// The card was declined; the hold stays so the person can try another card.
     #[error("payment declined: {message}")]
     PaymentDeclined { message: String },
@@ -108,6 +111,26 @@ pub enum AppError {
     /// The request came from another site (cross-site request forgery protection).
     #[error("cross-site requests are not allowed")]
     Forbidden,
+    /// A staff page or call without a staff session: sign in first.
+    #[error("please sign in as staff")]
+    SignInRequired,
+    /// The staff member's role may not do this (box office on an admin-only page).
+    #[error("your role may not do this")]
+    NotPermitted,
+    /// The email and password do not match a staff account (which of the two is wrong is
+    /// not said).
+    #[error("wrong email or password")]
+    BadCredentials,
+    /// Too many wrong passwords in a row: the account is locked for `retry_after_ms`.
+    #[error(
+        "this account is locked after too many failed sign-ins; try again in {} min",
+        retry_after_ms.div_ceil(60_000).max(1)
+    )]
+    AccountLocked { retry_after_ms: u64 },
+    /// The change would contradict what exists (a clash in the schedule, a sold seat a new
+    /// layout drops, a refund of an order that is not paid); `message` says which.
+    #[error("{message}")]
+    Conflict { message: String },
     /// Something failed on our side. The cause is in the server log, not here.
     #[error("something went wrong on our side; please try again")]
     Internal,
@@ -144,6 +167,7 @@ impl AppError {
             | Self::NotYourHold { .. }
             | Self::IdempotencyMismatch
             | Self::ShowtimeStarted
+            | Self::ShowtimeCancelled
             | Self::BadInput { .. }
             | Self::NotFound { .. }
             | Self::TooManySeats { .. }
@@ -151,6 +175,12 @@ impl AppError {
             | Self::Forbidden
             | Self::CompanionNeedsWheelchair { .. }
             | Self::TooLarge { .. } => true,
+            // Staff answers: a purchase never gives them; keeping a key costs nothing.
+            Self::SignInRequired
+            | Self::NotPermitted
+            | Self::BadCredentials
+            | Self::AccountLocked { .. }
+            | Self::Conflict { .. } => false,
             // The outcome is unknown (the request may not have arrived, or failed after the
             // charge) or not reached yet: keep the key and ask again with it.
             Self::Transport { .. }
@@ -176,12 +206,16 @@ impl AppError {
         match self {
             Self::BadInput { .. } => 400,
             Self::PaymentDeclined { .. } => 402,
-            Self::NotYourHold { .. } | Self::Forbidden => 403,
+            Self::NotYourHold { .. } | Self::Forbidden | Self::NotPermitted => 403,
+            Self::SignInRequired | Self::BadCredentials => 401,
+            Self::AccountLocked { .. } => 423,
+            Self::Conflict { .. } => 409,
             Self::NotFound { .. } => 404,
             Self::SeatTaken { .. }
             | Self::HoldExpired { .. }
             | Self::ExtendLimit { .. }
             | Self::ShowtimeStarted
+            | Self::ShowtimeCancelled
             | Self::PurchaseInProgress
             | Self::InLine
             | Self::AlreadyInLine { .. }

@@ -3,6 +3,7 @@
 //! Everything here compiles for the server (to render) and for the browser (to hydrate).
 //! Server-only work happens behind server functions, whose bodies call into `crate::server`.
 
+pub mod admin;
 pub mod booking;
 pub mod catalog;
 pub mod error;
@@ -19,6 +20,10 @@ use leptos_router::{
     path,
 };
 
+use admin::{
+    AdminAudit, AdminAuditorium, AdminBox, AdminHome, AdminLogin, AdminMovie, AdminSchedule,
+    AdminShowtime, AdminStaff, AdminTheater,
+};
 use pages::{BookingsPage, HomePage, MoviePage, NotFound, OrderPage, ShowtimePage};
 
 /// The HTML document around the app; the server renders it, the browser never re-renders it.
@@ -75,6 +80,28 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/showtimes/:id") view=ShowtimePage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:code") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/bookings") view=BookingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/login") view=AdminLogin ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminHome ssr=SsrMode::Async />
+                    <Route path=path!("/admin/movies/:id") view=AdminMovie ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/theaters/:id")
+                        view=AdminTheater
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/admin/auditoriums/:id")
+                        view=AdminAuditorium
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/admin/schedule") view=AdminSchedule ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/showtimes/:id")
+                        view=AdminShowtime
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/admin/box") view=AdminBox ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AdminAudit ssr=SsrMode::Async />
+                    <Route path=path!("/admin/staff") view=AdminStaff ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Marquee · open-source seat booking"</footer>

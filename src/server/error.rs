@@ -48,6 +48,7 @@ impl AppError {
             AppError::SeatsAvailable { .. } => "seats_available",
             AppError::LineFull { .. } => "line_full",
             AppError::ShowtimeStarted => "showtime_started",
+            AppError::ShowtimeCancelled => "showtime_cancelled",
             AppError::PaymentDeclined { .. } => "payment_declined",
             AppError::IdempotencyMismatch => "idempotency_mismatch",
             AppError::PurchaseInProgress => "purchase_in_progress",
@@ -55,6 +56,11 @@ impl AppError {
             AppError::TooLarge { .. } => "too_large",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Forbidden => "forbidden",
+            AppError::SignInRequired => "sign_in_required",
+            AppError::NotPermitted => "not_permitted",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::AccountLocked { .. } => "account_locked",
+            AppError::Conflict { .. } => "conflict",
             AppError::Internal => "internal",
             AppError::Transport { .. } => "transport",
         }
@@ -81,7 +87,8 @@ impl AppError {
     /// for going too fast, and on a payment whose outcome is not known yet.
     fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
         if let AppError::RateLimited { retry_after_ms }
-        | AppError::PaymentPending { retry_after_ms } = self
+        | AppError::PaymentPending { retry_after_ms }
+        | AppError::AccountLocked { retry_after_ms } = self
         {
             let secs = retry_after_ms.div_ceil(1000).max(1);
             headers.insert(axum::http::header::RETRY_AFTER, secs.into());

@@ -56,7 +56,7 @@ fn policy(nonce: &CspNonce) -> String {
 /// or a shared cache. Static files (`/pkg/`, public files) keep their normal caching; the
 /// catalog's server functions are the same for everyone and get theirs from `caching.rs`.
 fn is_private(path: &str) -> bool {
-    ["/api/", "/showtimes/", "/orders/", "/ws/"]
+    ["/api/", "/showtimes/", "/orders/", "/ws/", "/admin"]
         .iter()
         .any(|prefix| path.starts_with(prefix))
         && super::caching::catalog_route(path).is_none()

@@ -10,6 +10,8 @@
 //! - [`caching`]: HTTP caching of the catalog (`Cache-Control`, `ETag`, `304`).
 //! - [`booking`]: holds in Redis, checkout, payment and orders.
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
+//! - [`staff`]: staff accounts and sessions, the `/admin` side: catalog, box office,
+//!   reports, the audit log.
 //! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
 //! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
@@ -39,6 +41,7 @@ pub mod live;
 pub mod redis_client;
 pub mod serve;
 pub mod session;
+pub mod staff;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -46,6 +46,10 @@ pub enum StartupError {
 /// The process entry point used by `main`.
 pub async fn run() -> ExitCode {
     telemetry::init(super::config::LogFormat::from_env());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("admin") {
+        return admin_command(&args[1..]).await;
+    }
     super::faults::arm_from_env();
     let result = async {
         let settings = Settings::from_env()?;
@@ -62,6 +66,27 @@ pub async fn run() -> ExitCode {
         }
         Err(error) => {
             tracing::error!("cannot start: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `marquee admin create-user --email <email> --role admin|box_office` (password from
+/// `MARQUEE_PASSWORD` or standard input).
+async fn admin_command(args: &[String]) -> ExitCode {
+    let outcome = match args.first().map(String::as_str) {
+        Some("create-user") => super::staff::accounts::create_user_command(&args[1..]).await,
+        _ => Err("usage: marquee admin create-user --email <email> --role admin|box_office \
+                  (the password from MARQUEE_PASSWORD or the first line of standard input)"
+            .to_string()),
+    };
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
             ExitCode::FAILURE
         }
     }
@@ -96,6 +121,9 @@ impl Application {
             settings,
             Arc::new(gateway),
         )?;
+        if let Err(error) = super::staff::accounts::ensure_first_admin(&state).await {
+            tracing::error!(%error, "the first admin account could not be made");
+        }
         if showtimes_added > 0 {
             // Instances already running cache the schedule this one just topped up. In the
             // background: a Redis that is down must not hold up the start.
@@ -205,6 +233,8 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         .route("/tickets/{token}/qr.svg", get(super::tickets::qr_svg))
         .route("/orders/{code}/calendar.ics", get(super::tickets::calendar))
+        .route("/admin/reports/orders.csv", get(super::staff::reports::orders_csv))
+        .route("/admin/reports/days.csv", get(super::staff::reports::days_csv))
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context, and pages give their inline scripts the response's CSP nonce.
         .leptos_routes_with_context(&state, routes, headers::provide_nonce, move || {
@@ -218,6 +248,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(super::error::api_error_status))
         .layer(axum::middleware::from_fn(body::limit_api_body))
         .layer(axum::extract::DefaultBodyLimit::max(body::API_BODY_LIMIT))
+        // Inside the session layer, which refuses cross-site mutations first.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::staff::middleware,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::middleware,

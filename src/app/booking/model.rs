@@ -117,6 +117,7 @@ pub struct OrderView {
     pub total_cents: i64,
     pub buyer_name: String,
     pub buyer_email: String,
+    /// Empty for an order paid in cash at the box office.
     pub card_last4: String,
 }
 

@@ -101,6 +101,9 @@ pub struct ShowtimeDetail {
     /// The theater sells companion seats only together with a wheelchair space.
     #[serde(default = "yes")]
     pub companion_needs_wheelchair: bool,
+    /// The cinema cancelled it: it is shown, but sells nothing.
+    #[serde(default)]
+    pub cancelled: bool,
     pub prices: Vec<Price>,
     pub layout: SeatLayout,
 }

@@ -89,7 +89,11 @@ fn Confirmation(order: OrderView) -> impl IntoView {
             <p class="total">
                 "Total paid "
                 <strong data-testid="order-total">{format_cents(order.total_cents)}</strong>
-                {format!(" with the card ending {}", order.card_last4)}
+                {if order.card_last4.is_empty() {
+                    " in cash at the box office".to_string()
+                } else {
+                    format!(" with the card ending {}", order.card_last4)
+                }}
             </p>
             <p class="muted">
                 {format!("Tickets for {} ({})", order.buyer_name, order.buyer_email)}

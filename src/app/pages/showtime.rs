@@ -107,6 +107,15 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState, extras: PageExtras)
                     </ul>
                 </div>
             </header>
+            {detail
+                .cancelled
+                .then(|| {
+                    view! {
+                        <p class="cancelled-banner" role="status">
+                            "This showtime was cancelled: its seats are not on sale."
+                        </p>
+                    }
+                })}
             <div class="booking">
                 <div class="booking-map">
                     <LiveIndicator status=live />

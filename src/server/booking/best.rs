@@ -43,9 +43,7 @@ async fn best_available(
     if count > max {
         return Err(AppError::TooManySeats { max });
     }
-    if showtime.has_started() {
-        return Err(AppError::ShowtimeStarted);
-    }
+    showtime.check_on_sale()?;
     if kind == Some(SeatKind::Companion) && showtime.companion_needs_wheelchair {
         return Err(AppError::bad_input(
             "companion seats come with a wheelchair space: ask for kind \"wheelchair\" and \

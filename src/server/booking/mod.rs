@@ -117,16 +117,14 @@ async fn hold(showtime_id: i64, seat_ids: Vec<i64>) -> Result<HoldStatus, AppErr
         }
     })?;
     showtime.check_seats(&seats)?;
-    if showtime.has_started() {
-        return Err(AppError::ShowtimeStarted);
-    }
+    showtime.check_on_sale()?;
     hold_after_line(&state, &showtime, session.as_str(), &client, &seats).await
 }
 
 /// Holds `seats`, letting the waiting line go first: people in line have first claim on
 /// free seats, so when seats changed since the line was last served, the engine asks for it
 /// to be served before anyone else picks.
-async fn hold_after_line(
+pub(crate) async fn hold_after_line(
     state: &AppState,
     showtime: &ShowtimeInfo,
     session: &str,
@@ -207,9 +205,7 @@ pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppErr
 
 async fn join(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
     let call = Caller::limited(showtime_id, Budget::LineJoins).await?;
-    if call.showtime.has_started() {
-        return Err(AppError::ShowtimeStarted);
-    }
+    call.showtime.check_on_sale()?;
     call.state
         .line
         .join(

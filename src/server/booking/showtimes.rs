@@ -33,6 +33,8 @@ pub struct ShowtimeInfo {
     pub companion_needs_wheelchair: bool,
     /// The theater's time zone, for times shown to its visitors.
     pub zone: chrono_tz::Tz,
+    /// Staff cancelled it: it sells nothing more.
+    pub cancelled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -123,8 +125,20 @@ impl ShowtimeInfo {
             .to_string()
     }
 
+    /// Started, or cancelled: nothing more is sold.
     pub fn has_started(&self) -> bool {
-        self.starts_at <= Utc::now()
+        self.cancelled || self.starts_at <= Utc::now()
+    }
+
+    /// Refuses holds, the line and purchases once the showtime has started or was cancelled.
+    pub fn check_on_sale(&self) -> Result<(), AppError> {
+        if self.cancelled {
+            Err(AppError::ShowtimeCancelled)
+        } else if self.starts_at <= Utc::now() {
+            Err(AppError::ShowtimeStarted)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn total_cents(&self, ids: &[i64]) -> i64 {
@@ -202,5 +216,6 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         seats: seats.into_iter().collect(),
         companion_needs_wheelchair: detail.companion_needs_wheelchair,
         zone,
+        cancelled: detail.cancelled,
     })
 }

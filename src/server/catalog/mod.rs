@@ -135,7 +135,8 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
     let row = sqlx::query_as::<_, ShowtimeRow>(
         "SELECT s.id, s.starts_at, m.id AS movie_id, m.title, m.runtime_minutes, m.rating,
                 m.poster_hue, a.id AS auditorium_id, a.name AS auditorium, a.grid_rows,
-                a.grid_cols, t.name AS theater, t.timezone, t.companion_needs_wheelchair
+                a.grid_cols, t.name AS theater, t.timezone, t.companion_needs_wheelchair,
+                s.cancelled_at IS NOT NULL AS cancelled
            FROM showtimes s
            JOIN movies m ON m.id = s.movie_id
            JOIN auditoriums a ON a.id = s.auditorium_id
@@ -189,6 +190,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
         auditorium: row.auditorium,
         starts_at: starts_label(row.starts_at, &row.timezone),
         companion_needs_wheelchair: row.companion_needs_wheelchair,
+        cancelled: row.cancelled,
         prices,
         layout: SeatLayout {
             grid_rows: row.grid_rows,
@@ -224,6 +226,7 @@ async fn upcoming_showtimes(
            JOIN theaters t ON t.id = a.theater_id
           WHERE s.starts_at > now()
             AND s.starts_at < now() + make_interval(days => $1)
+            AND s.cancelled_at IS NULL
             AND ($2::bigint IS NULL OR s.movie_id = $2)
           ORDER BY s.starts_at, a.name",
     )
@@ -308,4 +311,5 @@ struct ShowtimeRow {
     theater: String,
     timezone: String,
     companion_needs_wheelchair: bool,
+    cancelled: bool,
 }

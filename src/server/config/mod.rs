@@ -128,6 +128,13 @@ pub struct Settings {
     /// `TICKET_SECRET`: the key that signs ticket tokens (the QR codes). Unset, one is made
     /// on first use and kept in Postgres (`secrets`), shared by every instance.
     pub ticket_secret: Option<Secret>,
+    /// `ADMIN_EMAIL` and `ADMIN_PASSWORD` (at least 16 characters): on start, when no staff
+    /// account exists yet, the first admin is made with these. There is no default password;
+    /// `marquee admin create-user` makes accounts too.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<Secret>,
+    /// `STAFF_SESSION_SECS`: how long a staff sign-in lasts (8 hours by default).
+    pub staff_session_ttl: Duration,
 }
 
 /// A value that must not show up in logs (`Settings` is `Debug`).
@@ -254,6 +261,11 @@ impl Settings {
             metrics_token: token(&lookup, "METRICS_TOKEN")?,
             log_format: parsed(&lookup, "LOG_FORMAT", "text")?,
             ticket_secret: token(&lookup, "TICKET_SECRET")?,
+            admin_email: lookup("ADMIN_EMAIL")
+                .map(|v| v.trim().to_lowercase())
+                .filter(|v| !v.is_empty()),
+            admin_password: token(&lookup, "ADMIN_PASSWORD")?,
+            staff_session_ttl: secs(&lookup, "STAFF_SESSION_SECS", "28800")?,
         }
         .checked()
     }

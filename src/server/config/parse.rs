@@ -58,6 +58,7 @@ pub(super) fn rate_limits(
         joins_per_ip: rate("RATE_JOINS_PER_IP", defaults.joins_per_ip)?,
         sockets_per_ip: rate("RATE_SOCKETS_PER_IP", defaults.sockets_per_ip)?,
         resyncs_per_ip: rate("RATE_RESYNCS_PER_IP", defaults.resyncs_per_ip)?,
+        staff_logins_per_ip: rate("RATE_STAFF_LOGINS_PER_IP", defaults.staff_logins_per_ip)?,
     })
 }
 

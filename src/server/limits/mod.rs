@@ -102,6 +102,8 @@ pub enum Budget {
     SocketConnects,
     /// Snapshots asked for over a live-feed WebSocket.
     Resyncs,
+    /// Staff sign-in attempts (besides each account's own lockout).
+    StaffLogins,
 }
 
 impl Budget {
@@ -114,6 +116,7 @@ impl Budget {
             Self::LineJoins => "joins",
             Self::SocketConnects => "sockets",
             Self::Resyncs => "resyncs",
+            Self::StaffLogins => "logins",
         }
     }
 }
@@ -135,6 +138,7 @@ pub struct RateLimits {
     pub joins_per_ip: Rate,
     pub sockets_per_ip: Rate,
     pub resyncs_per_ip: Rate,
+    pub staff_logins_per_ip: Rate,
 }
 
 impl Default for RateLimits {
@@ -155,6 +159,7 @@ impl Default for RateLimits {
             joins_per_ip: Rate::per_minute(60),
             sockets_per_ip: Rate::per_minute(120),
             resyncs_per_ip: Rate::per_minute(600),
+            staff_logins_per_ip: Rate::per_minute(10),
         }
     }
 }
@@ -169,6 +174,7 @@ impl RateLimits {
             Budget::LineJoins => (self.joins_per_ip, Some(self.joins_per_session)),
             Budget::SocketConnects => (self.sockets_per_ip, None),
             Budget::Resyncs => (self.resyncs_per_ip, None),
+            Budget::StaffLogins => (self.staff_logins_per_ip, None),
         }
     }
 }

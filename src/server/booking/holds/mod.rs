@@ -31,7 +31,7 @@ use crate::server::redis_client::Redis;
 use redis::AsyncCommands;
 use sqlx::PgPool;
 
-use self::contracts::{LoadSold, Retire, RetireReply};
+use self::contracts::{Block, BlockReply, LoadSold, Retire, RetireReply, Unsell, UnsellReply};
 use super::keys::{Keyspace, ShowtimeKeys};
 use super::script::{self, Contract, SoldCacheReply};
 use crate::app::booking::HoldStatus;
@@ -186,7 +186,8 @@ impl HoldEngine {
         }
         let sold: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT t.seat_id FROM tickets t JOIN orders o ON o.id = t.order_id
-              WHERE t.showtime_id = $1 AND t.active AND o.status IN {}",
+              WHERE t.showtime_id = $1 AND t.active AND o.status IN {}
+             UNION SELECT seat_id FROM seat_blocks WHERE showtime_id = $1",
             super::orders::SOLD_STATUSES
         )))
         .bind(showtime)
@@ -210,6 +211,27 @@ impl HoldEngine {
         .await?;
         tracing::info!(sold = sold.len(), epoch, "sold seats rebuilt from Postgres");
         Ok(())
+    }
+
+    /// Blocks `seats` (staff: nobody may hold them), all or nothing: `Err` names the seats
+    /// that are sold, blocked or held.
+    pub async fn block(&self, db: &PgPool, showtime: i64, seats: &[i64]) -> Result<Result<(), Vec<i64>>, AppError> {
+        let keys = self.keys(showtime);
+        match self.run_with_sold(db, showtime, &Block { keys: &keys, seats }).await? {
+            BlockReply::Ok { .. } => Ok(Ok(())),
+            BlockReply::Taken { seats } => Ok(Err(seats)),
+            BlockReply::NeedsSold => Err(AppError::Internal),
+        }
+    }
+
+    /// Frees seats Postgres no longer counts as sold or blocked; how many were freed. The
+    /// caller serves the waiting line.
+    pub async fn unsell(&self, db: &PgPool, showtime: i64, seats: &[i64]) -> Result<u32, AppError> {
+        let keys = self.keys(showtime);
+        match self.run_with_sold(db, showtime, &Unsell { keys: &keys, seats }).await? {
+            UnsellReply::Ok { freed, .. } => Ok(freed),
+            UnsellReply::NeedsSold => Err(AppError::Internal),
+        }
     }
 
     /// A finished showtime's long-lived keys expire at `at` (ms since the epoch).

@@ -299,7 +299,7 @@ impl Transition<'_> {
     }
 }
 
-async fn insert_tickets(
+pub(crate) async fn insert_tickets(
     tx: &mut Transaction<'_, Postgres>,
     order_id: i64,
     showtime: &ShowtimeInfo,
@@ -329,7 +329,7 @@ async fn insert_tickets(
 
 /// Whether `error` is a violation of the named constraint or unique index (by name, never by
 /// message).
-fn violates(error: &sqlx::Error, constraint: &str) -> bool {
+pub(crate) fn violates(error: &sqlx::Error, constraint: &str) -> bool {
     error
         .as_database_error()
         .and_then(|e| e.constraint())

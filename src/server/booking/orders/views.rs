@@ -28,7 +28,8 @@ pub async fn view(
     code: &str,
 ) -> Result<Option<OrderView>, AppError> {
     let Some(row) = sqlx::query_as::<_, OrderRow>(
-        "SELECT code, showtime_id, total_cents, buyer_name, buyer_email, card_last4
+        "SELECT code, showtime_id, total_cents, buyer_name, buyer_email,
+                COALESCE(card_last4, '') AS card_last4
            FROM orders WHERE code = $1 AND status IN ('paid', 'fulfilled')",
     )
     .bind(code)

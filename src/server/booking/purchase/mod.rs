@@ -256,9 +256,7 @@ async fn reserve(state: &AppState, purchase: &Purchase) -> Result<Reserved, AppE
     let showtime = state.showtimes.get(&state.db, purchase.showtime_id).await?;
     showtime.check_seats(&purchase.seats)?;
     showtime.check_companions(&purchase.seats)?;
-    if showtime.has_started() {
-        return Err(AppError::ShowtimeStarted);
-    }
+    showtime.check_on_sale()?;
     let stretch = state
         .holds
         .begin_checkout(&showtime, purchase.session(), &purchase.seats)

@@ -5,11 +5,13 @@
 //! sold) are in [`sale`].
 
 mod sale;
+mod staff;
 
 pub use sale::{
     Checkout, CheckoutReply, LoadSold, MarkSold, MarkSoldReply, Unstretch, UnstretchReply,
     VersionReply,
 };
+pub use staff::{Block, BlockReply, Unsell, UnsellReply};
 
 use std::time::Duration;
 

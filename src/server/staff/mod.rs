@@ -1,0 +1,214 @@
+//! The staff side: accounts, their sessions, who may open what, and the audit log.
+//!
+//! - [`accounts`]: argon2id passwords, sign-in with a per-address rate limit and a
+//!   per-account lockout, the first admin (from settings, or `marquee admin create-user`).
+//! - [`audit`]: every staff mutation, written with the mutation.
+//! - [`catalog`]: movies, theaters, auditoriums and their layouts, the schedule.
+//! - [`box_office`]: refunds, blocked seats, counter sales, check-in.
+//! - [`reports`]: orders as CSV.
+//! - [`respond`]: how a staff form's outcome is answered (a redirect for a browser, JSON
+//!   otherwise).
+//!
+//! A staff session is separate from the visitor's: its own cookie (`marquee_staff`,
+//! `HttpOnly`, `SameSite=Strict`, expiring), its own table (only the token's hash is stored).
+//! [`middleware`] decides every request under `/admin` and `/api/admin/` from one table
+//! ([`access`]): sign-in pages are open, everything else needs a staff session, and the admin
+//! role where the table says so. Each staff function asks for its role again ([`require`]),
+//! so a route missing from the table is refused rather than open.
+
+pub mod accounts;
+pub mod audit;
+pub mod box_office;
+pub mod catalog;
+pub mod dashboard;
+pub mod reports;
+pub mod respond;
+
+use axum::extract::{Request, State};
+use axum::http::header::{ACCEPT, LOCATION};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::cookie::CookieJar;
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+pub use crate::app::admin::Role;
+use crate::app::error::AppError;
+
+/// The staff session cookie's name (with `COOKIE_SECURE`, the `__Host-` form).
+pub const COOKIE: &str = "marquee_staff";
+pub const SECURE_COOKIE: &str = "__Host-marquee_staff";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_COOKIE } else { COOKIE }
+}
+
+/// A signed-in staff member, put into request extensions by [`middleware`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+}
+
+impl Staff {
+    pub fn may(&self, needed: Role) -> bool {
+        needed == Role::BoxOffice || self.role == Role::Admin
+    }
+}
+
+/// Who may open a path: anyone (sign-in), any staff member, or admins only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Not a staff path at all.
+    NotStaff,
+    Open,
+    Needs(Role),
+}
+
+/// The one table of staff paths. Box office works the counter (the showtime dashboards, box
+/// office, check-in); everything that changes the catalog, reports and the audit log is for
+/// admins. Unknown staff paths need an admin.
+pub fn access(path: &str) -> Access {
+    let rest = if let Some(rest) = path.strip_prefix("/api/admin") {
+        rest
+    } else if path == "/admin" || path.starts_with("/admin/") {
+        &path["/admin".len()..]
+    } else {
+        return Access::NotStaff;
+    };
+    let rest = rest.trim_end_matches('/');
+    if matches!(rest, "/login" | "/logout") {
+        return Access::Open;
+    }
+    let box_office = rest.is_empty()
+        || rest == "/overview"
+        || rest.starts_with("/box")
+        || rest.starts_with("/showtimes/")
+        || rest == "/dashboard";
+    if box_office {
+        Access::Needs(Role::BoxOffice)
+    } else {
+        Access::Needs(Role::Admin)
+    }
+}
+
+/// Finds the staff session and applies [`access`]: a page without a staff session is sent to
+/// the sign-in page, a staff call gets `401 sign_in_required`; a role that may not gets `403
+/// not_permitted`.
+pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_string();
+    let needed = match access(&path) {
+        Access::NotStaff => return next.run(request).await,
+        Access::Open => None,
+        Access::Needs(role) => Some(role),
+    };
+    let jar = CookieJar::from_headers(request.headers());
+    let token = jar
+        .get(cookie_name(state.settings.cookie_secure))
+        .map(|c| c.value().to_string());
+    let staff = match token {
+        Some(token) => match accounts::session_user(&state, &token).await {
+            Ok(staff) => staff,
+            Err(error) => return error.into_response(),
+        },
+        None => None,
+    };
+    if let Some(needed) = needed {
+        let is_page = !path.starts_with("/api/") && wants_html(&request);
+        match &staff {
+            None if is_page => {
+                let to = format!("/admin/login?next={}", next_param(&path));
+                let mut response = StatusCode::SEE_OTHER.into_response();
+                if let Ok(value) = HeaderValue::from_str(&to) {
+                    response.headers_mut().insert(LOCATION, value);
+                }
+                return response;
+            }
+            None => return AppError::SignInRequired.into_response(),
+            Some(staff) if !staff.may(needed) => return AppError::NotPermitted.into_response(),
+            Some(_) => {}
+        }
+    }
+    if let Some(staff) = staff {
+        request.extensions_mut().insert(staff);
+    }
+    next.run(request).await
+}
+
+/// A browser navigating (as opposed to an API client).
+fn wants_html(request: &Request) -> bool {
+    request
+        .headers()
+        .get(ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The path to come back to after signing in: only our own `/admin` paths, so the sign-in
+/// page cannot be made to send anyone elsewhere.
+fn next_param(path: &str) -> String {
+    if path.starts_with("/admin")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b))
+    {
+        path.to_string()
+    } else {
+        "/admin".to_string()
+    }
+}
+
+/// The staff member of the request being handled, if signed in.
+pub fn current() -> Option<Staff> {
+    use leptos::prelude::use_context;
+    use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Staff>().cloned())
+}
+
+/// The signed-in staff member, who must have `role` (an admin may do anything).
+pub fn require(role: Role) -> Result<Staff, AppError> {
+    let staff = current().ok_or(AppError::SignInRequired)?;
+    if staff.may(role) {
+        Ok(staff)
+    } else {
+        Err(AppError::NotPermitted)
+    }
+}
+
+/// What the sessions table stores of a token: its SHA-256, hex.
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_staff_path_is_in_the_table_and_unknown_ones_need_an_admin() {
+        assert_eq!(access("/"), Access::NotStaff);
+        assert_eq!(access("/administrator"), Access::NotStaff);
+        assert_eq!(access("/api/forms/hold"), Access::NotStaff);
+        assert_eq!(access("/admin/login"), Access::Open);
+        assert_eq!(access("/api/admin/login"), Access::Open);
+        assert_eq!(access("/admin"), Access::Needs(Role::BoxOffice));
+        assert_eq!(access("/admin/showtimes/4"), Access::Needs(Role::BoxOffice));
+        assert_eq!(access("/api/admin/box/refund"), Access::Needs(Role::BoxOffice));
+        assert_eq!(access("/admin/movies"), Access::Needs(Role::Admin));
+        assert_eq!(access("/api/admin/catalog/movie"), Access::Needs(Role::Admin));
+        assert_eq!(access("/admin/audit"), Access::Needs(Role::Admin));
+        assert_eq!(access("/admin/anything-new"), Access::Needs(Role::Admin));
+    }
+
+    #[test]
+    fn sign_in_sends_back_only_to_admin_paths() {
+        assert_eq!(next_param("/admin/movies"), "/admin/movies");
+        assert_eq!(next_param("//evil.example"), "/admin");
+        assert_eq!(next_param("/admin/x?y=//evil"), "/admin");
+    }
+}
