@@ -76,9 +76,11 @@ pub async fn run() -> ExitCode {
 async fn admin_command(args: &[String]) -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some("create-user") => super::staff::accounts::create_user_command(&args[1..]).await,
-        _ => Err("usage: marquee admin create-user --email <email> --role admin|box_office \
+        _ => Err(
+            "usage: marquee admin create-user --email <email> --role admin|box_office \
                   (the password from MARQUEE_PASSWORD or the first line of standard input)"
-            .to_string()),
+                .to_string(),
+        ),
     };
     match outcome {
         Ok(message) => {
@@ -233,8 +235,14 @@ pub fn router(state: AppState) -> Router {
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         .route("/tickets/{token}/qr.svg", get(super::tickets::qr_svg))
         .route("/orders/{code}/calendar.ics", get(super::tickets::calendar))
-        .route("/admin/reports/orders.csv", get(super::staff::reports::orders_csv))
-        .route("/admin/reports/days.csv", get(super::staff::reports::days_csv))
+        .route(
+            "/admin/reports/orders.csv",
+            get(super::staff::reports::orders_csv),
+        )
+        .route(
+            "/admin/reports/days.csv",
+            get(super::staff::reports::days_csv),
+        )
         // Renders the pages and registers every server function; both find `AppState` in
         // their Leptos context, and pages give their inline scripts the response's CSP nonce.
         .leptos_routes_with_context(&state, routes, headers::provide_nonce, move || {

@@ -28,4 +28,6 @@ mod recovery;
 mod replica;
 mod resources;
 mod scripts;
+mod staff;
+mod staff_box;
 mod tickets;

@@ -101,7 +101,14 @@ pub async fn save_movie(
         synopsis,
         poster_hue,
     };
-    let back = format!("/admin/movies/{}", if id == 0 { "new".into() } else { id.to_string() });
+    let back = format!(
+        "/admin/movies/{}",
+        if id == 0 {
+            "new".into()
+        } else {
+            id.to_string()
+        }
+    );
     answer(staff::catalog::save_movie(form).await, &back)
 }
 
@@ -125,7 +132,14 @@ pub async fn save_theater(
         matinee_before,
         matinee_discount_percent,
     };
-    let back = format!("/admin/theaters/{}", if id == 0 { "new".into() } else { id.to_string() });
+    let back = format!(
+        "/admin/theaters/{}",
+        if id == 0 {
+            "new".into()
+        } else {
+            id.to_string()
+        }
+    );
     answer(staff::catalog::save_theater(form).await, &back)
 }
 
@@ -164,7 +178,12 @@ pub async fn schedule_showtime(
         movie_id,
         auditorium_id,
         starts_at,
-        prices: [price_standard, price_premium, price_wheelchair, price_companion],
+        prices: [
+            price_standard,
+            price_premium,
+            price_wheelchair,
+            price_companion,
+        ],
     };
     answer(staff::catalog::schedule(form).await, "/admin/schedule")
 }
@@ -183,9 +202,11 @@ pub async fn cancel_showtime(showtime_id: i64) -> Result<Done, AppError> {
 pub async fn create_staff(email: String, password: String, role: String) -> Result<Done, AppError> {
     let outcome = async {
         let by = staff::require(Role::Admin)?;
-        let role = Role::parse(&role).ok_or_else(|| AppError::bad_input("role must be admin or box_office"))?;
+        let role = Role::parse(&role)
+            .ok_or_else(|| AppError::bad_input("role must be admin or box_office"))?;
         let state = crate::server::AppState::current()?;
-        let id = staff::accounts::create_user(&state.db, &email, &password, role, Some(&by)).await?;
+        let id =
+            staff::accounts::create_user(&state.db, &email, &password, role, Some(&by)).await?;
         Ok(Done {
             message: format!("Staff account for {} made.", email.trim().to_lowercase()),
             location: "/admin/staff".into(),
@@ -206,7 +227,11 @@ pub async fn refund(code: String, #[server(default)] back: String) -> Result<Don
 
 /// Blocks seats ("C7 C8", or seat ids) of a showtime so nobody can hold them.
 #[server(prefix = "/api/admin", endpoint = "box/block", input = PostUrl)]
-pub async fn block_seats(showtime_id: i64, seats: String, reason: String) -> Result<Done, AppError> {
+pub async fn block_seats(
+    showtime_id: i64,
+    seats: String,
+    reason: String,
+) -> Result<Done, AppError> {
     answer(
         staff::box_office::block(showtime_id, &seats, &reason).await,
         &format!("/admin/showtimes/{showtime_id}"),
@@ -244,5 +269,9 @@ pub async fn check_in(ticket: String) -> Result<Done, AppError> {
 
 #[cfg(feature = "ssr")]
 fn back_or(back: &str) -> String {
-    if back.starts_with("/admin") { back.to_string() } else { "/admin/box".to_string() }
+    if back.starts_with("/admin") {
+        back.to_string()
+    } else {
+        "/admin/box".to_string()
+    }
 }

@@ -61,7 +61,10 @@ pub fn char_of(kind: SeatKind) -> char {
 pub fn parse(text: &str) -> Result<Layout, String> {
     let lines: Vec<&str> = text.trim_end().lines().collect();
     // Leading blank lines are not rows.
-    let first = lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(lines.len());
+    let first = lines
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(lines.len());
     let lines = &lines[first..];
     if lines.is_empty() {
         return Err("the layout has no rows".into());
@@ -157,7 +160,10 @@ pub fn cycle_cell(text: &str, grid_row: usize, grid_col: usize) -> String {
     if !line.contains(':') {
         *line = format!("{}: ", default_label(grid_row));
     }
-    let (label, cells) = line.split_once(':').map(|(l, c)| (l.to_string(), c.to_string())).unwrap_or_default();
+    let (label, cells) = line
+        .split_once(':')
+        .map(|(l, c)| (l.to_string(), c.to_string()))
+        .unwrap_or_default();
     let mut cells: Vec<char> = cells.strip_prefix(' ').unwrap_or(&cells).chars().collect();
     while cells.len() < grid_col {
         cells.push('.');
@@ -204,8 +210,14 @@ mod tests {
                 .cloned()
                 .unwrap()
         };
-        assert_eq!((c("A", 3).grid_col, c("A", 3).kind), (4, SeatKind::Standard));
-        assert_eq!((c("C", 2).grid_row, c("C", 2).kind), (4, SeatKind::Companion));
+        assert_eq!(
+            (c("A", 3).grid_col, c("A", 3).kind),
+            (4, SeatKind::Standard)
+        );
+        assert_eq!(
+            (c("C", 2).grid_row, c("C", 2).kind),
+            (4, SeatKind::Companion)
+        );
         assert_eq!(c("C", 3).grid_col, 5);
         assert_eq!(parse(&render(&layout)).unwrap(), layout);
     }
@@ -213,7 +225,11 @@ mod tests {
     #[test]
     fn mistakes_are_named_by_line() {
         assert!(parse("").unwrap_err().contains("no rows"));
-        assert!(parse("A: ss\nA: ss").unwrap_err().contains("line 2: row A appears twice"));
+        assert!(
+            parse("A: ss\nA: ss")
+                .unwrap_err()
+                .contains("line 2: row A appears twice")
+        );
         assert!(parse("A ss").unwrap_err().contains("line 1"));
         assert!(parse("A: sx").unwrap_err().contains("'x' is not a seat"));
         assert!(parse("A: ...").unwrap_err().contains("row A has no seats"));

@@ -218,7 +218,10 @@ pub fn parse_price(kind: SeatKind, text: &str) -> Result<i64, String> {
     let whole: i64 = whole.parse().map_err(|_| wrong())?;
     let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| wrong())?;
     if !(0..=10_000).contains(&whole) {
-        return Err(format!("{} price must be between 0 and 10000", kind.label()));
+        return Err(format!(
+            "{} price must be between 0 and 10000",
+            kind.label()
+        ));
     }
     Ok(whole * 100 + cents)
 }

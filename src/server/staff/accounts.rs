@@ -37,7 +37,9 @@ fn hasher() -> Argon2<'static> {
 }
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|_| AppError::Internal)?;
     hasher()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -48,8 +50,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash no password matches, checked when the email is unknown so that answer takes as
@@ -63,7 +68,9 @@ fn decoy_hash() -> &'static str {
 pub fn validate_account(email: &str, password: &str) -> Result<String, AppError> {
     let email = email.trim().to_lowercase();
     if email.len() < 3 || email.len() > 254 || !email.contains('@') || email.contains(' ') {
-        return Err(AppError::bad_input("email must be an address like name@example.com"));
+        return Err(AppError::bad_input(
+            "email must be an address like name@example.com",
+        ));
     }
     if password.chars().count() < MIN_PASSWORD {
         return Err(AppError::bad_input(format!(
@@ -203,7 +210,11 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
             .execute(&mut *tx)
             .await?;
         }
-        let detail = if locked { "wrong password; account locked" } else { "wrong password" };
+        let detail = if locked {
+            "wrong password; account locked"
+        } else {
+            "wrong password"
+        };
         audit::record(&mut tx, Some(row.id), "login.failed", &row.email, detail).await?;
         tx.commit().await?;
         return Err(if locked {
@@ -317,7 +328,8 @@ pub async fn create_user_command(args: &[String]) -> Result<String, String> {
             "--email" => email = rest.next().cloned(),
             "--role" => {
                 let name = rest.next().map(String::as_str).unwrap_or_default();
-                role = Role::parse(name).ok_or(format!("unknown role {name:?}: admin or box_office"))?;
+                role = Role::parse(name)
+                    .ok_or(format!("unknown role {name:?}: admin or box_office"))?;
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -341,5 +353,9 @@ pub async fn create_user_command(args: &[String]) -> Result<String, String> {
     let id = create_user(&db, &email, &password, role, None)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(format!("staff account {id} made: {} ({})", email.trim().to_lowercase(), role.as_str()))
+    Ok(format!(
+        "staff account {id} made: {} ({})",
+        email.trim().to_lowercase(),
+        role.as_str()
+    ))
 }

@@ -35,15 +35,21 @@ fn truncate(text: &str, max: usize) -> &str {
 
 /// The latest entries, newest first.
 pub async fn latest(state: &AppState, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    let rows: Vec<(i64, Option<String>, String, String, String, chrono::DateTime<chrono::Utc>)> =
-        sqlx::query_as(
-            "SELECT a.id, u.email, a.action, a.target, a.detail, a.at
+    let rows: Vec<(
+        i64,
+        Option<String>,
+        String,
+        String,
+        String,
+        chrono::DateTime<chrono::Utc>,
+    )> = sqlx::query_as(
+        "SELECT a.id, u.email, a.action, a.target, a.detail, a.at
                FROM audit_log a LEFT JOIN staff_users u ON u.id = a.user_id
               ORDER BY a.id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&state.db)
-        .await?;
+    )
+    .bind(limit)
+    .fetch_all(&state.db)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, who, action, target, detail, at)| AuditEntry {

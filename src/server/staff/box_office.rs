@@ -16,7 +16,10 @@ use crate::server::booking::showtimes::ShowtimeInfo;
 /// Seats typed by staff: names ("C7 C8", "c7,c8") or ids, each once.
 pub fn parse_seats(showtime: &ShowtimeInfo, text: &str) -> Result<Vec<i64>, AppError> {
     let mut ids = Vec::new();
-    for token in text.split([',', ' ', ';', '\n']).filter(|t| !t.trim().is_empty()) {
+    for token in text
+        .split([',', ' ', ';', '\n'])
+        .filter(|t| !t.trim().is_empty())
+    {
         let token = token.trim();
         let id = token
             .parse::<i64>()
@@ -56,7 +59,9 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
     let state = AppState::current()?;
     let code = code.trim().to_uppercase();
     if code.is_empty() || code.len() > 40 {
-        return Err(AppError::bad_input("an order code is 12 letters and digits"));
+        return Err(AppError::bad_input(
+            "an order code is 12 letters and digits",
+        ));
     }
     let order: Option<(i64, i64, String, String, Option<String>, i32)> = sqlx::query_as(
         "SELECT id, showtime_id, status, payment_method, charge_id, total_cents
@@ -118,7 +123,10 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
         Some(who.id),
         "order.refund",
         &format!("order {code}"),
-        &format!("{money} by {method}, {} seats of showtime {showtime_id}", seats.len()),
+        &format!(
+            "{money} by {method}, {} seats of showtime {showtime_id}",
+            seats.len()
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -126,7 +134,11 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
     Ok(Done {
         message: format!(
             "Order {code} refunded ({money}{}); its seats are free again.",
-            if method == "cash" { ", to be paid back in cash" } else { " to the card" }
+            if method == "cash" {
+                ", to be paid back in cash"
+            } else {
+                " to the card"
+            }
         ),
         location: format!("/admin/showtimes/{showtime_id}"),
         id: Some(order_id),
@@ -139,7 +151,11 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
 async fn free_seats(state: &AppState, showtime_id: i64, seats: &[i64]) {
     let freed = state.holds.unsell(&state.db, showtime_id, seats).await;
     if let Err(error) = freed {
-        tracing::error!(?error, showtime_id, "freed seats could not be released in Redis");
+        tracing::error!(
+            ?error,
+            showtime_id,
+            "freed seats could not be released in Redis"
+        );
         return;
     }
     match state.showtimes.get(&state.db, showtime_id).await {
@@ -160,7 +176,9 @@ pub async fn block(showtime_id: i64, seats: &str, reason: &str) -> Result<Done, 
     let state = AppState::current()?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(AppError::bad_input("say why, in 1 to 200 characters (house seats, broken…)"));
+        return Err(AppError::bad_input(
+            "say why, in 1 to 200 characters (house seats, broken…)",
+        ));
     }
     let showtime = state.showtimes.get(&state.db, showtime_id).await?;
     let ids = parse_seats(&showtime, seats)?;
@@ -241,10 +259,18 @@ pub async fn unblock(showtime_id: i64, seats: &str) -> Result<Done, AppError> {
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    let missing: Vec<i64> = ids.iter().copied().filter(|id| !removed.contains(id)).collect();
+    let missing: Vec<i64> = ids
+        .iter()
+        .copied()
+        .filter(|id| !removed.contains(id))
+        .collect();
     if !missing.is_empty() {
         return Err(AppError::Conflict {
-            message: format!("{} {} not blocked", showtime.names(&missing).join(", "), if missing.len() == 1 { "is" } else { "are" }),
+            message: format!(
+                "{} {} not blocked",
+                showtime.names(&missing).join(", "),
+                if missing.len() == 1 { "is" } else { "are" }
+            ),
         });
     }
     let names = showtime.names(&ids).join(", ");
@@ -268,7 +294,12 @@ pub async fn unblock(showtime_id: i64, seats: &str) -> Result<Done, AppError> {
 /// Sells seats at the counter for cash: the same rules as online (the seats must be free,
 /// the waiting line goes first, companion seats with a wheelchair space), then an order that
 /// is paid at once.
-pub async fn sell(showtime_id: i64, seats: &str, name: &str, email: &str) -> Result<Done, AppError> {
+pub async fn sell(
+    showtime_id: i64,
+    seats: &str,
+    name: &str,
+    email: &str,
+) -> Result<Done, AppError> {
     let who = require(Role::BoxOffice)?;
     let state = AppState::current()?;
     let showtime = state.showtimes.get(&state.db, showtime_id).await?;
@@ -405,7 +436,11 @@ pub async fn check_in(token: &str) -> Result<Done, AppError> {
                 .await?;
         let showtime = state.showtimes.get(&state.db, check.showtime_id).await?;
         let when = at
-            .map(|at| at.with_timezone(&showtime.zone).format("%H:%M:%S").to_string())
+            .map(|at| {
+                at.with_timezone(&showtime.zone)
+                    .format("%H:%M:%S")
+                    .to_string()
+            })
             .unwrap_or_default();
         return Err(AppError::Conflict {
             message: format!("seat {} was checked in already, at {when}", check.seat),

@@ -10,8 +10,8 @@ use chrono_tz::Tz;
 use super::{Role, audit, require};
 use crate::app::admin::layout::{self, Layout};
 use crate::app::admin::{
-    AdminAuditoriumRow, AdminMovieRow, AdminShowtimeRow, AdminTheaterRow, AuditoriumEdit, Done,
-    Me, MovieForm, Overview, ShowtimeForm, TheaterForm, parse_price,
+    AdminAuditoriumRow, AdminMovieRow, AdminShowtimeRow, AdminTheaterRow, AuditoriumEdit, Done, Me,
+    MovieForm, Overview, ShowtimeForm, TheaterForm, parse_price,
 };
 use crate::app::catalog::SeatKind;
 use crate::app::error::AppError;
@@ -52,25 +52,27 @@ pub async fn overview() -> Result<Overview, AppError> {
     .fetch_all(&state.db)
     .await?
     .into_iter()
-    .map(|(id, name, city, timezone, companion, before, discount)| AdminTheaterRow {
-        id,
-        name,
-        city,
-        timezone,
-        companion_needs_wheelchair: companion,
-        matinee_before: before.format("%H:%M").to_string(),
-        matinee_discount_percent: discount,
-        auditoriums: rooms
-            .iter()
-            .filter(|room| room.1 == id)
-            .map(|(id, theater_id, name, seats)| AdminAuditoriumRow {
-                id: *id,
-                theater_id: *theater_id,
-                name: name.clone(),
-                seats: *seats,
-            })
-            .collect(),
-    })
+    .map(
+        |(id, name, city, timezone, companion, before, discount)| AdminTheaterRow {
+            id,
+            name,
+            city,
+            timezone,
+            companion_needs_wheelchair: companion,
+            matinee_before: before.format("%H:%M").to_string(),
+            matinee_discount_percent: discount,
+            auditoriums: rooms
+                .iter()
+                .filter(|room| room.1 == id)
+                .map(|(id, theater_id, name, seats)| AdminAuditoriumRow {
+                    id: *id,
+                    theater_id: *theater_id,
+                    name: name.clone(),
+                    seats: *seats,
+                })
+                .collect(),
+        },
+    )
     .collect();
     let showtimes = showtime_rows(&state, None).await?;
     Ok(Overview {
@@ -89,7 +91,20 @@ pub async fn showtime_rows(
     state: &AppState,
     only: Option<i64>,
 ) -> Result<Vec<AdminShowtimeRow>, AppError> {
-    let rows = sqlx::query_as::<_, (i64, String, String, String, chrono::DateTime<chrono::Utc>, String, bool, i64, i64)>(
+    let rows = sqlx::query_as::<
+        _,
+        (
+            i64,
+            String,
+            String,
+            String,
+            chrono::DateTime<chrono::Utc>,
+            String,
+            bool,
+            i64,
+            i64,
+        ),
+    >(
         "SELECT s.id, m.title, t.name, a.name, s.starts_at, t.timezone, s.cancelled_at IS NOT NULL,
                 (SELECT count(*) FROM tickets k JOIN orders o ON o.id = k.order_id
                   WHERE k.showtime_id = s.id AND k.active AND o.status IN ('paid', 'fulfilled')),
@@ -104,16 +119,20 @@ pub async fn showtime_rows(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, movie, theater, auditorium, starts, zone, cancelled, sold, seats)| AdminShowtimeRow {
-            id,
-            movie,
-            theater,
-            auditorium,
-            starts_at: starts_label(starts, &zone),
-            cancelled,
-            sold,
-            seats,
-        })
+        .map(
+            |(id, movie, theater, auditorium, starts, zone, cancelled, sold, seats)| {
+                AdminShowtimeRow {
+                    id,
+                    movie,
+                    theater,
+                    auditorium,
+                    starts_at: starts_label(starts, &zone),
+                    cancelled,
+                    sold,
+                    seats,
+                }
+            },
+        )
         .collect())
 }
 
@@ -129,14 +148,20 @@ pub async fn save_movie(form: MovieForm) -> Result<Done, AppError> {
         .parse()
         .ok()
         .filter(|m| (1..=600).contains(m))
-        .ok_or_else(|| AppError::bad_input("runtime must be a whole number of minutes, 1 to 600"))?;
+        .ok_or_else(|| {
+            AppError::bad_input("runtime must be a whole number of minutes, 1 to 600")
+        })?;
     let rating = form.rating.trim();
     if rating.is_empty() || rating.chars().count() > 20 {
-        return Err(AppError::bad_input("rating must have 1 to 20 characters (PG-13, 12A, FSK 12…)"));
+        return Err(AppError::bad_input(
+            "rating must have 1 to 20 characters (PG-13, 12A, FSK 12…)",
+        ));
     }
     let synopsis = form.synopsis.trim();
     if synopsis.chars().count() > 2000 {
-        return Err(AppError::bad_input("synopsis must have at most 2000 characters"));
+        return Err(AppError::bad_input(
+            "synopsis must have at most 2000 characters",
+        ));
     }
     let hue: i32 = form
         .poster_hue
@@ -174,7 +199,11 @@ pub async fn save_movie(form: MovieForm) -> Result<Done, AppError> {
         .await?
     };
     let id = id.ok_or_else(|| AppError::not_found(format!("movie {}", form.id)))?;
-    let action = if form.id == 0 { "movie.create" } else { "movie.update" };
+    let action = if form.id == 0 {
+        "movie.create"
+    } else {
+        "movie.update"
+    };
     audit::record(&mut tx, Some(who.id), action, &format!("movie {id}"), title).await?;
     tx.commit().await?;
     changed(&state).await;
@@ -244,8 +273,19 @@ pub async fn save_theater(form: TheaterForm) -> Result<Done, AppError> {
         .await?
     };
     let id = id.ok_or_else(|| AppError::not_found(format!("theater {}", form.id)))?;
-    let action = if form.id == 0 { "theater.create" } else { "theater.update" };
-    audit::record(&mut tx, Some(who.id), action, &format!("theater {id}"), name).await?;
+    let action = if form.id == 0 {
+        "theater.create"
+    } else {
+        "theater.update"
+    };
+    audit::record(
+        &mut tx,
+        Some(who.id),
+        action,
+        &format!("theater {id}"),
+        name,
+    )
+    .await?;
     tx.commit().await?;
     changed(&state).await;
     Ok(Done {
@@ -270,7 +310,9 @@ pub async fn auditorium(id: i64, theater_id: i64) -> Result<AuditoriumEdit, AppE
             theater_id,
             theater,
             name: String::new(),
-            layout: "A: ssss.ssssss.ssss\nB: ssss.ssssss.ssss\nC: ssss.pppppp.ssss\n\nD: wc..........cw".into(),
+            layout:
+                "A: ssss.ssssss.ssss\nB: ssss.ssssss.ssss\nC: ssss.pppppp.ssss\n\nD: wc..........cw"
+                    .into(),
             locked_seats: Vec::new(),
         });
     }
@@ -314,13 +356,15 @@ async fn current_layout(db: &sqlx::PgPool, id: i64) -> Result<Layout, AppError> 
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|(row_label, number, grid_row, grid_col, kind)| layout::LayoutSeat {
-        row_label,
-        number,
-        grid_row,
-        grid_col,
-        kind,
-    })
+    .map(
+        |(row_label, number, grid_row, grid_col, kind)| layout::LayoutSeat {
+            row_label,
+            number,
+            grid_row,
+            grid_col,
+            kind,
+        },
+    )
     .collect();
     Ok(Layout {
         grid_rows,
@@ -348,10 +392,11 @@ pub async fn save_auditorium(
     let state = AppState::current()?;
     let mut tx = state.db.begin().await?;
     let id = if id == 0 {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM theaters WHERE id = $1)")
-            .bind(theater_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM theaters WHERE id = $1)")
+                .bind(theater_id)
+                .fetch_one(&mut *tx)
+                .await?;
         if !exists {
             return Err(AppError::not_found(format!("theater {theater_id}")));
         }
@@ -461,8 +506,14 @@ pub async fn save_auditorium(
         new.grid_cols,
         dropped.len()
     );
-    audit::record(&mut tx, Some(who.id), "auditorium.save", &format!("auditorium {id}"), &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        Some(who.id),
+        "auditorium.save",
+        &format!("auditorium {id}"),
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     changed(&state).await;
     Ok(Done {
@@ -547,20 +598,32 @@ pub async fn schedule(form: ShowtimeForm) -> Result<Done, AppError> {
     .fetch_one(&mut *tx)
     .await?;
     for (kind, cents) in &prices {
-        sqlx::query("INSERT INTO showtime_prices (showtime_id, kind, price_cents) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(kind)
-            .bind(i32::try_from(*cents).map_err(|_| AppError::bad_input("price too large"))?)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO showtime_prices (showtime_id, kind, price_cents) VALUES ($1, $2, $3)",
+        )
+        .bind(id)
+        .bind(kind)
+        .bind(i32::try_from(*cents).map_err(|_| AppError::bad_input("price too large"))?)
+        .execute(&mut *tx)
+        .await?;
     }
     let when = starts_label(starts, &zone);
     let detail = format!(
         "{title} in {room} at {when}{}",
-        if matinee { format!(", matinee −{discount}%") } else { String::new() }
+        if matinee {
+            format!(", matinee −{discount}%")
+        } else {
+            String::new()
+        }
     );
-    audit::record(&mut tx, Some(who.id), "showtime.create", &format!("showtime {id}"), &detail)
-        .await?;
+    audit::record(
+        &mut tx,
+        Some(who.id),
+        "showtime.create",
+        &format!("showtime {id}"),
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     changed(&state).await;
     Ok(Done {
@@ -583,10 +646,11 @@ pub async fn cancel(showtime_id: i64) -> Result<Done, AppError> {
     .execute(&mut *tx)
     .await?;
     if cancelled.rows_affected() == 0 {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM showtimes WHERE id = $1)")
-            .bind(showtime_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM showtimes WHERE id = $1)")
+                .bind(showtime_id)
+                .fetch_one(&mut *tx)
+                .await?;
         return Err(if exists {
             AppError::Conflict {
                 message: format!("showtime {showtime_id} is cancelled already"),
@@ -595,8 +659,14 @@ pub async fn cancel(showtime_id: i64) -> Result<Done, AppError> {
             AppError::not_found(format!("showtime {showtime_id}"))
         });
     }
-    audit::record(&mut tx, Some(who.id), "showtime.cancel", &format!("showtime {showtime_id}"), "")
-        .await?;
+    audit::record(
+        &mut tx,
+        Some(who.id),
+        "showtime.cancel",
+        &format!("showtime {showtime_id}"),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     changed(&state).await;
     Ok(Done {

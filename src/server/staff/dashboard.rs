@@ -77,14 +77,16 @@ pub async fn dashboard(showtime_id: i64) -> Result<Dashboard, AppError> {
             .collect(),
         orders: orders
             .into_iter()
-            .map(|(code, seats, total, status, payment, created_at)| OrderLine {
-                code,
-                seats: showtime.names(&seats).join(" "),
-                total_cents: i64::from(total),
-                status,
-                payment,
-                created_at,
-            })
+            .map(
+                |(code, seats, total, status, payment, created_at)| OrderLine {
+                    code,
+                    seats: showtime.names(&seats).join(" "),
+                    total_cents: i64::from(total),
+                    status,
+                    payment,
+                    created_at,
+                },
+            )
             .collect(),
         blocks: blocks
             .into_iter()

@@ -79,10 +79,11 @@ pub fn access(path: &str) -> Access {
         return Access::NotStaff;
     };
     let rest = rest.trim_end_matches('/');
-    if matches!(rest, "/login" | "/logout") {
+    if matches!(rest, "/login" | "/logout") || rest.starts_with("/login/") {
         return Access::Open;
     }
     let box_office = rest.is_empty()
+        || rest == "/me"
         || rest == "/overview"
         || rest.starts_with("/box")
         || rest.starts_with("/showtimes/")
@@ -97,7 +98,11 @@ pub fn access(path: &str) -> Access {
 /// Finds the staff session and applies [`access`]: a page without a staff session is sent to
 /// the sign-in page, a staff call gets `401 sign_in_required`; a role that may not gets `403
 /// not_permitted`.
-pub async fn middleware(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn middleware(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_string();
     let needed = match access(&path) {
         Access::NotStaff => return next.run(request).await,
@@ -196,11 +201,19 @@ mod tests {
         assert_eq!(access("/api/forms/hold"), Access::NotStaff);
         assert_eq!(access("/admin/login"), Access::Open);
         assert_eq!(access("/api/admin/login"), Access::Open);
+        assert_eq!(access("/api/admin/login/flash"), Access::Open);
+        assert_eq!(access("/api/admin/me"), Access::Needs(Role::BoxOffice));
         assert_eq!(access("/admin"), Access::Needs(Role::BoxOffice));
         assert_eq!(access("/admin/showtimes/4"), Access::Needs(Role::BoxOffice));
-        assert_eq!(access("/api/admin/box/refund"), Access::Needs(Role::BoxOffice));
+        assert_eq!(
+            access("/api/admin/box/refund"),
+            Access::Needs(Role::BoxOffice)
+        );
         assert_eq!(access("/admin/movies"), Access::Needs(Role::Admin));
-        assert_eq!(access("/api/admin/catalog/movie"), Access::Needs(Role::Admin));
+        assert_eq!(
+            access("/api/admin/catalog/movie"),
+            Access::Needs(Role::Admin)
+        );
         assert_eq!(access("/admin/audit"), Access::Needs(Role::Admin));
         assert_eq!(access("/admin/anything-new"), Access::Needs(Role::Admin));
     }

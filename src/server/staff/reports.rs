@@ -35,7 +35,15 @@ async fn orders(state: &AppState, q: ShowtimeQuery) -> Result<(String, String), 
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| AppError::bad_input("showtime must be a showtime id"))?;
     let showtime = state.showtimes.get(&state.db, id).await?;
-    let rows: Vec<(String, String, String, i32, String, Vec<i64>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        i32,
+        String,
+        Vec<i64>,
+        Option<String>,
+    )> = sqlx::query_as(
         "SELECT o.code, to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
                 o.status, o.total_cents, o.payment_method,
                 array_agg(t.seat_id ORDER BY t.seat_id), u.email
@@ -47,7 +55,16 @@ async fn orders(state: &AppState, q: ShowtimeQuery) -> Result<(String, String), 
     .bind(id)
     .fetch_all(&state.db)
     .await?;
-    let header = ["order", "created_at", "status", "payment", "seats", "tickets", "total", "staff"];
+    let header = [
+        "order",
+        "created_at",
+        "status",
+        "payment",
+        "seats",
+        "tickets",
+        "total",
+        "staff",
+    ];
     let mut out = row(&header.map(String::from));
     for (code, at, status, total, payment, seats, staff) in rows {
         let line = [
@@ -81,7 +98,9 @@ async fn days(state: &AppState, q: DaysQuery) -> Result<(String, String), AppErr
     let from = date(q.from, "from")?;
     let to = date(q.to, "to")?;
     if to < from || (to - from).num_days() > 366 {
-        return Err(AppError::bad_input("to must be on or after from, at most a year later"));
+        return Err(AppError::bad_input(
+            "to must be on or after from, at most a year later",
+        ));
     }
     let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT to_char(d, 'YYYY-MM-DD'),
@@ -138,7 +157,10 @@ fn csv(name: &str, body: String) -> Response {
     (
         [
             (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
             (CACHE_CONTROL, "private, no-store".to_string()),
         ],
         body,
@@ -152,7 +174,12 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_and_formulas_defused() {
-        let line = row(&["a,b".into(), "say \"hi\"".into(), "=1+1".into(), "plain".into()]);
+        let line = row(&[
+            "a,b".into(),
+            "say \"hi\"".into(),
+            "=1+1".into(),
+            "plain".into(),
+        ]);
         assert_eq!(line, "\"a,b\",\"say \"\"hi\"\"\",'=1+1,plain\r\n");
     }
 }

@@ -23,7 +23,13 @@ pub fn answer(outcome: Result<Done, AppError>, back: &str) -> Result<Done, AppEr
         return outcome;
     }
     let (to, flash) = match &outcome {
-        Ok(done) => (done.location.clone(), Flash { ok: true, message: done.message.clone() }),
+        Ok(done) => (
+            done.location.clone(),
+            Flash {
+                ok: true,
+                message: done.message.clone(),
+            },
+        ),
         Err(error) => (
             back.to_string(),
             Flash {

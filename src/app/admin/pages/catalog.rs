@@ -45,14 +45,18 @@ pub fn AdminMovie() -> impl IntoView {
         let Some(id) = id() else {
             return view! { <p>"No such movie."</p> }.into_any();
         };
-        let movie = data.movies.into_iter().find(|m| m.id == id).unwrap_or(AdminMovieRow {
-            id: 0,
-            title: String::new(),
-            runtime_minutes: 100,
-            rating: String::new(),
-            synopsis: String::new(),
-            poster_hue: 220,
-        });
+        let movie = data
+            .movies
+            .into_iter()
+            .find(|m| m.id == id)
+            .unwrap_or(AdminMovieRow {
+                id: 0,
+                title: String::new(),
+                runtime_minutes: 100,
+                rating: String::new(),
+                synopsis: String::new(),
+                poster_hue: 220,
+            });
         if id != 0 && movie.id == 0 {
             return view! { <p>"No such movie."</p> }.into_any();
         }
@@ -102,16 +106,20 @@ pub fn AdminTheater() -> impl IntoView {
         let Some(id) = id() else {
             return view! { <p>"No such theater."</p> }.into_any();
         };
-        let theater = data.theaters.into_iter().find(|t| t.id == id).unwrap_or(AdminTheaterRow {
-            id: 0,
-            name: String::new(),
-            city: String::new(),
-            timezone: "Europe/Berlin".into(),
-            companion_needs_wheelchair: true,
-            matinee_before: "17:00".into(),
-            matinee_discount_percent: 0,
-            auditoriums: Vec::new(),
-        });
+        let theater = data
+            .theaters
+            .into_iter()
+            .find(|t| t.id == id)
+            .unwrap_or(AdminTheaterRow {
+                id: 0,
+                name: String::new(),
+                city: String::new(),
+                timezone: "Europe/Berlin".into(),
+                companion_needs_wheelchair: true,
+                matinee_before: "17:00".into(),
+                matinee_discount_percent: 0,
+                auditoriums: Vec::new(),
+            });
         if id != 0 && theater.id == 0 {
             return view! { <p>"No such theater."</p> }.into_any();
         }

@@ -62,20 +62,28 @@ fn Live(detail: ShowtimeDetail, booking: BookingState) -> impl IntoView {
     let free = count(&[SeatState::Available]);
     let showtime_id = detail.id;
     let sales = Resource::new(move || taken.get(), move |_| load_dashboard(showtime_id));
-    let seats = detail.layout.seats.iter().map(|seat| {
-        let id = seat.id;
-        let state = move || booking.seat(id).get().as_str();
-        view! {
-            <span
-                class="staff-seat"
-                data-seat-id=id
-                data-state=state
-                title=format!("{}{}", seat.row_label, seat.number)
-                style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col)
-            />
-        }
-    }).collect_view();
-    let grid = format!("--cols: {}; --rows: {}", detail.layout.grid_cols, detail.layout.grid_rows);
+    let seats = detail
+        .layout
+        .seats
+        .iter()
+        .map(|seat| {
+            let id = seat.id;
+            let state = move || booking.seat(id).get().as_str();
+            view! {
+                <span
+                    class="staff-seat"
+                    data-seat-id=id
+                    data-state=state
+                    title=format!("{}{}", seat.row_label, seat.number)
+                    style=format!("grid-row: {}; grid-column: {}", seat.grid_row, seat.grid_col)
+                />
+            }
+        })
+        .collect_view();
+    let grid = format!(
+        "--cols: {}; --rows: {}",
+        detail.layout.grid_cols, detail.layout.grid_rows
+    );
     view! {
         <p class="when">
             <A href=format!("/showtimes/{}", detail.id)>{detail.movie_title.clone()}</A>
@@ -223,7 +231,8 @@ fn order_row(order: OrderLine, back: String) -> impl IntoView {
 /// The showtime's box office forms.
 #[component]
 fn BoxOffice(showtime_id: i64) -> impl IntoView {
-    let hidden = move || view! { <input type="hidden" name="showtime_id" value=showtime_id.to_string() /> };
+    let hidden =
+        move || view! { <input type="hidden" name="showtime_id" value=showtime_id.to_string() /> };
     view! {
         <section class="box-office" aria-labelledby="box-h">
             <h2 id="box-h">"Box office"</h2>

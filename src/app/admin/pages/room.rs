@@ -10,9 +10,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::Frame;
+use crate::app::admin::AuditoriumEdit;
 use crate::app::admin::api::auditorium;
 use crate::app::admin::layout::{self, Layout};
-use crate::app::admin::AuditoriumEdit;
 use crate::app::pages::ErrorPanel;
 
 #[component]
@@ -123,10 +123,15 @@ fn preview(layout: Layout, text: RwSignal<String>) -> impl IntoView {
                 .find(|s| s.grid_row == row && s.grid_col == col)
                 .cloned();
             let (label, kind) = match &seat {
-                Some(s) => (format!("{}{}, {}", s.row_label, s.number, s.kind.label()), s.kind.as_str()),
+                Some(s) => (
+                    format!("{}{}, {}", s.row_label, s.number, s.kind.label()),
+                    s.kind.as_str(),
+                ),
                 None => (format!("Gap at row {row}, column {col}"), "gap"),
             };
-            let text_of = seat.map(|s| format!("{}{}", s.row_label, s.number)).unwrap_or_default();
+            let text_of = seat
+                .map(|s| format!("{}{}", s.row_label, s.number))
+                .unwrap_or_default();
             let click = move |_| {
                 text.update(|t| *t = layout::cycle_cell(t, row as usize, col as usize));
             };

@@ -215,9 +215,17 @@ impl HoldEngine {
 
     /// Blocks `seats` (staff: nobody may hold them), all or nothing: `Err` names the seats
     /// that are sold, blocked or held.
-    pub async fn block(&self, db: &PgPool, showtime: i64, seats: &[i64]) -> Result<Result<(), Vec<i64>>, AppError> {
+    pub async fn block(
+        &self,
+        db: &PgPool,
+        showtime: i64,
+        seats: &[i64],
+    ) -> Result<Result<(), Vec<i64>>, AppError> {
         let keys = self.keys(showtime);
-        match self.run_with_sold(db, showtime, &Block { keys: &keys, seats }).await? {
+        match self
+            .run_with_sold(db, showtime, &Block { keys: &keys, seats })
+            .await?
+        {
             BlockReply::Ok { .. } => Ok(Ok(())),
             BlockReply::Taken { seats } => Ok(Err(seats)),
             BlockReply::NeedsSold => Err(AppError::Internal),
@@ -228,7 +236,10 @@ impl HoldEngine {
     /// caller serves the waiting line.
     pub async fn unsell(&self, db: &PgPool, showtime: i64, seats: &[i64]) -> Result<u32, AppError> {
         let keys = self.keys(showtime);
-        match self.run_with_sold(db, showtime, &Unsell { keys: &keys, seats }).await? {
+        match self
+            .run_with_sold(db, showtime, &Unsell { keys: &keys, seats })
+            .await?
+        {
             UnsellReply::Ok { freed, .. } => Ok(freed),
             UnsellReply::NeedsSold => Err(AppError::Internal),
         }

@@ -1,0 +1,559 @@
+//! The staff side: who may open what, signing in, CSRF, the audit log, the catalog.
+//! Box office (refunds, blocks, counter sales, check-in) is in `staff_box.rs`.
+
+use serde_json::Value;
+
+use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
+use marquee::server::staff::Role;
+use marquee::server::staff::accounts::create_user;
+
+pub const PASSWORD: &str = "correct-horse-battery";
+
+/// A staff member of `role`, signed in.
+pub async fn staff(app: &TestApp, role: Role) -> Session {
+    let email = format!(
+        "{}-{}@example.com",
+        role.as_str(),
+        uuid::Uuid::new_v4().simple()
+    );
+    create_user(&app.db, &email, PASSWORD, role, None)
+        .await
+        .expect("staff account");
+    let session = app.session();
+    let (status, body) = form(
+        &session,
+        "login",
+        &[
+            ("email", &email),
+            ("password", PASSWORD),
+            ("next", "/admin"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    session
+}
+
+/// Posts a staff form as an API client (no `Accept: text/html`): status and JSON.
+pub async fn form(session: &Session, endpoint: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+    let response = session
+        .client
+        .post(format!("{}/api/admin/{endpoint}", session.address))
+        .form(fields)
+        .send()
+        .await
+        .expect("request failed");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A browser opening a page: status and `Location`.
+async fn open(session: &Session, path: &str) -> (u16, String) {
+    let response = session
+        .client
+        .get(format!("{}{path}", session.address))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request failed");
+    let location = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (response.status().as_u16(), location)
+}
+
+/// Every staff page, and whether box office may open it.
+const PAGES: &[(&str, bool)] = &[
+    ("/admin", true),
+    ("/admin/box", true),
+    ("/admin/showtimes/1", true),
+    ("/admin/movies/new", false),
+    ("/admin/movies/1", false),
+    ("/admin/theaters/new", false),
+    ("/admin/auditoriums/1", false),
+    ("/admin/auditoriums/new?theater=1", false),
+    ("/admin/schedule", false),
+    ("/admin/staff", false),
+    ("/admin/audit", false),
+    ("/admin/reports/orders.csv?showtime=1", false),
+    (
+        "/admin/reports/days.csv?from=2026-01-01&to=2026-01-02",
+        false,
+    ),
+];
+
+/// Every staff server function, and whether box office may call it.
+const CALLS: &[(&str, bool)] = &[
+    ("me", true),
+    ("overview", true),
+    ("showtimes/dashboard", true),
+    ("box/refund", true),
+    ("box/block", true),
+    ("box/unblock", true),
+    ("box/sell", true),
+    ("box/check-in", true),
+    ("auditorium", false),
+    ("audit", false),
+    ("catalog/movie", false),
+    ("catalog/theater", false),
+    ("catalog/auditorium", false),
+    ("catalog/showtime", false),
+    ("catalog/showtime/cancel", false),
+    ("staff", false),
+];
+
+#[tokio::test]
+async fn every_staff_page_and_call_refuses_visitors_and_box_office_where_admin_only() {
+    let app = spawn_app().await;
+    let anonymous = app.session();
+    let visitor = app.session();
+    visitor.seat_map(1).await; // a visitor session, which is not a staff session
+    let box_office = staff(&app, Role::BoxOffice).await;
+    let admin = staff(&app, Role::Admin).await;
+    for (path, box_may) in PAGES {
+        for who in [&anonymous, &visitor] {
+            let (status, location) = open(who, path).await;
+            assert_eq!(status, 303, "{path}");
+            assert!(
+                location.starts_with("/admin/login?next=/admin"),
+                "{path}: {location}"
+            );
+            // A client that is not a browser is told, not redirected.
+            let (status, _) = who.get(path).await;
+            assert_eq!(status, 401, "{path}");
+        }
+        let (status, _) = open(&box_office, path).await;
+        if *box_may {
+            assert!(
+                status != 401 && status != 403 && status != 303,
+                "{path}: {status}"
+            );
+        } else {
+            assert_eq!(status, 403, "box office on {path}");
+        }
+        let (status, _) = open(&admin, path).await;
+        assert!(
+            status != 401 && status != 403 && status != 303,
+            "admin on {path}: {status}"
+        );
+    }
+    for (call, box_may) in CALLS {
+        for who in [&anonymous, &visitor] {
+            let (status, body) = form(who, call, &[]).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (401, Some("sign_in_required")),
+                "{call}"
+            );
+        }
+        let (status, body) = form(&box_office, call, &[]).await;
+        if *box_may {
+            assert!(
+                status != 401 && status != 403,
+                "box office on {call}: {status} {body}"
+            );
+        } else {
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (403, Some("not_permitted")),
+                "{call}"
+            );
+        }
+        let (status, body) = form(&admin, call, &[]).await;
+        assert!(
+            status != 401 && status != 403,
+            "admin on {call}: {status} {body}"
+        );
+    }
+    // Guessing ids reaches nothing either: a staff call about another showtime is refused
+    // before the id is looked at.
+    let (status, _) = form(&visitor, "showtimes/dashboard", &[("showtime_id", "1")]).await;
+    assert_eq!(status, 401);
+    // Signing out ends the session.
+    let (status, _) = form(&admin, "logout", &[]).await;
+    assert_eq!(status, 200);
+    let (status, _) = form(&admin, "overview", &[]).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account_and_every_attempt_is_audited() {
+    let app = spawn_app().await;
+    create_user(&app.db, "lock@example.com", PASSWORD, Role::Admin, None)
+        .await
+        .unwrap();
+    let guesser = app.session();
+    let login = |password: &'static str| {
+        let guesser = &guesser;
+        async move {
+            form(
+                guesser,
+                "login",
+                &[
+                    ("email", "lock@example.com"),
+                    ("password", password),
+                    ("next", ""),
+                ],
+            )
+            .await
+        }
+    };
+    for attempt in 1..=4 {
+        let (status, body) = login("wrong-password").await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("bad_credentials")),
+            "{attempt}"
+        );
+    }
+    let (status, body) = login("wrong-password").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (423, Some("account_locked")),
+        "{body}"
+    );
+    // Locked: even the right password is refused until the lock ends.
+    let (status, _) = login(PASSWORD).await;
+    assert_eq!(status, 423);
+    // An unknown email gets the same answer as a wrong password.
+    let (status, body) = form(
+        &guesser,
+        "login",
+        &[
+            ("email", "nobody@example.com"),
+            ("password", "x"),
+            ("next", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("bad_credentials"))
+    );
+    let failed: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'login.failed'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(failed, 6);
+    // The lock lapses.
+    sqlx::query("UPDATE staff_users SET locked_until = now() - interval '1 second'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = login(PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    // Passwords are stored as argon2id hashes.
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM staff_users")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_address() {
+    let app = spawn_app_with(&[
+        ("RATE_LIMITS", "true"),
+        ("RATE_STAFF_LOGINS_PER_IP", "3/60"),
+    ])
+    .await;
+    let guesser = app.session();
+    for _ in 0..3 {
+        let (status, _) = form(
+            &guesser,
+            "login",
+            &[("email", "a@example.com"), ("password", "x"), ("next", "")],
+        )
+        .await;
+        assert_eq!(status, 401);
+    }
+    let (status, body) = form(
+        &guesser,
+        "login",
+        &[("email", "a@example.com"), ("password", "x"), ("next", "")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("rate_limited"))
+    );
+}
+
+#[tokio::test]
+async fn staff_mutations_refuse_cross_site_posts_and_the_cookie_is_strict() {
+    let app = spawn_app().await;
+    let admin = staff(&app, Role::Admin).await;
+    assert!(admin.cookie().contains("marquee_staff="));
+    let movies: i64 = sqlx::query_scalar("SELECT count(*) FROM movies")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    for (call, _) in CALLS
+        .iter()
+        .chain([("login", true), ("logout", true)].iter())
+    {
+        let response = admin
+            .client
+            .post(format!("{}/api/admin/{call}", admin.address))
+            .header("sec-fetch-site", "cross-site")
+            .form(&[
+                ("id", "0"),
+                ("title", "Forged"),
+                ("runtime_minutes", "90"),
+                ("rating", "PG"),
+                ("synopsis", ""),
+                ("poster_hue", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 403, "{call}");
+    }
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM movies")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(after, movies);
+    // The cookie a sign-in sets is HttpOnly and SameSite=Strict.
+    create_user(&app.db, "cookie@example.com", PASSWORD, Role::Admin, None)
+        .await
+        .unwrap();
+    let response = app
+        .session()
+        .client
+        .post(app.url("/api/admin/login"))
+        .form(&[
+            ("email", "cookie@example.com"),
+            ("password", PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Max-Age="),
+        "{cookie}"
+    );
+}
+
+#[tokio::test]
+async fn catalog_changes_are_validated_audited_and_public_at_once_on_every_instance() {
+    let app = spawn_app().await;
+    let other = app.second_instance().await;
+    let admin = staff(&app, Role::Admin).await;
+    let (status, body) = form(
+        &admin,
+        "catalog/movie",
+        &[
+            ("id", "0"),
+            ("title", ""),
+            ("runtime_minutes", "x"),
+            ("rating", "PG"),
+            ("synopsis", ""),
+            ("poster_hue", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["message"].as_str()),
+        (400, Some("title must have 1 to 200 characters"))
+    );
+    let (status, movie) = form(
+        &admin,
+        "catalog/movie",
+        &[
+            ("id", "0"),
+            ("title", "Staff Premiere"),
+            ("runtime_minutes", "100"),
+            ("rating", "12A"),
+            ("synopsis", "New"),
+            ("poster_hue", "20"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{movie}");
+    let movie_id = movie["id"].as_i64().unwrap().to_string();
+    let theater: i64 = sqlx::query_scalar("SELECT id FROM theaters ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let (status, room) = form(
+        &admin,
+        "catalog/auditorium",
+        &[
+            ("id", "0"),
+            ("theater_id", &theater.to_string()),
+            ("name", "Room Nine"),
+            ("layout", "A: ss.ss\nB: pp.pp\n\nC: wc"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{room}");
+    let room_id = room["id"].as_i64().unwrap().to_string();
+    let seats: i64 = sqlx::query_scalar("SELECT count(*) FROM seats WHERE auditorium_id = $1")
+        .bind(room["id"].as_i64().unwrap())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(seats, 10);
+    // The other instance has the movie cached, with nothing scheduled.
+    let path = format!("/api/movie?id={movie_id}");
+    let (status, before) = other.session().get(&path).await;
+    assert_eq!(
+        (status, before["days"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{before}"
+    );
+    let day: String = sqlx::query_scalar("SELECT to_char(now() + interval '3 days', 'YYYY-MM-DD')")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let at = |time: &str| format!("{day}T{time}");
+    let (status, showtime) = form(
+        &admin,
+        "catalog/showtime",
+        &[
+            ("movie_id", &movie_id),
+            ("auditorium_id", &room_id),
+            ("starts_at", &at("20:00")),
+            ("price_standard", "10"),
+            ("price_premium", "12.50"),
+            ("price_wheelchair", "10"),
+            ("price_companion", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{showtime}");
+    let showtime_id = showtime["id"].as_i64().unwrap();
+    let (status, after) = other.session().get(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        after["days"]
+            .to_string()
+            .contains(&format!("\"id\":{showtime_id}")),
+        "{after}"
+    );
+    let (status, detail) = other
+        .session()
+        .get(&format!("/api/showtime?id={showtime_id}"))
+        .await;
+    assert_eq!(status, 200, "{detail}");
+    assert_eq!(detail["movie_title"], "Staff Premiere");
+    assert_eq!(detail["layout"]["seats"].as_array().unwrap().len(), 10);
+    // The room is busy until the movie ends plus the turnaround.
+    let (status, clash) = form(
+        &admin,
+        "catalog/showtime",
+        &[
+            ("movie_id", &movie_id),
+            ("auditorium_id", &room_id),
+            ("starts_at", &at("21:50")),
+            ("price_standard", "10"),
+            ("price_premium", "10"),
+            ("price_wheelchair", "10"),
+            ("price_companion", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, clash["error"].as_str()),
+        (409, Some("conflict")),
+        "{clash}"
+    );
+    let (status, _) = form(
+        &admin,
+        "catalog/showtime",
+        &[
+            ("movie_id", &movie_id),
+            ("auditorium_id", &room_id),
+            ("starts_at", &at("21:55")),
+            ("price_standard", "10"),
+            ("price_premium", "10"),
+            ("price_wheelchair", "10"),
+            ("price_companion", "10"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Cancelled: it stops selling, on every instance.
+    let (status, _) = form(
+        &admin,
+        "catalog/showtime/cancel",
+        &[("showtime_id", &showtime_id.to_string())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let seat = detail["layout"]["seats"][0]["id"].as_i64().unwrap();
+    let (status, refused) = other.session().hold(showtime_id, &[seat]).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (409, Some("showtime_cancelled"))
+    );
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE user_id IS NOT NULL AND action NOT LIKE 'login%' ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "movie.create",
+            "auditorium.save",
+            "showtime.create",
+            "showtime.create",
+            "showtime.cancel"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn overlapping_showtimes_scheduled_at_once_are_refused_but_one() {
+    let app = spawn_app().await;
+    let admin = staff(&app, Role::Admin).await;
+    let (movie, room): (i64, i64) =
+        sqlx::query_as("SELECT (SELECT min(id) FROM movies), (SELECT min(id) FROM auditoriums)")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    let (movie, room) = (movie.to_string(), room.to_string());
+    let attempts = (0..8).map(|i| {
+        let admin = &admin;
+        let (movie, room) = (movie.clone(), room.clone());
+        async move {
+            let at = format!("2031-01-10T{:02}:{:02}", 18, i * 5);
+            form(
+                admin,
+                "catalog/showtime",
+                &[
+                    ("movie_id", &movie),
+                    ("auditorium_id", &room),
+                    ("starts_at", &at),
+                    ("price_standard", "9"),
+                    ("price_premium", "9"),
+                    ("price_wheelchair", "9"),
+                    ("price_companion", "9"),
+                ],
+            )
+            .await
+            .0
+        }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+}
