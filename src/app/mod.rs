@@ -83,11 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/login") view=AdminLogin ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminHome ssr=SsrMode::Async />
                     <Route path=path!("/admin/movies/:id") view=AdminMovie ssr=SsrMode::Async />
-                    <Route
-                        path=path!("/admin/theaters/:id")
-                        view=AdminTheater
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/admin/theaters/:id") view=AdminTheater ssr=SsrMode::Async />
                     <Route
                         path=path!("/admin/auditoriums/:id")
                         view=AdminAuditorium

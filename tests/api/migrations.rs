@@ -35,13 +35,17 @@ async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
     assert_eq!(
         tables,
         [
+            "audit_log",
             "auditoriums",
             "movies",
             "orders",
+            "seat_blocks",
             "seats",
             "secrets",
             "showtime_prices",
             "showtimes",
+            "staff_sessions",
+            "staff_users",
             "test_gateway_charges",
             "theaters",
             "tickets"

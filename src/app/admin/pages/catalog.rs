@@ -26,7 +26,9 @@ fn with_overview<V: IntoView + 'static>(
 ) -> impl IntoView {
     let data = Resource::new(|| (), |_| load_overview());
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+        <Suspense fallback=|| {
+            view! { <p class="loading">"Loading…"</p> }
+        }>
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(data) => form(data).into_any(),
@@ -63,7 +65,9 @@ pub fn AdminMovie() -> impl IntoView {
         view! {
             <form method="post" action="/api/admin/catalog/movie" class="staff-form">
                 <input type="hidden" name="id" value=movie.id.to_string() />
-                <label>"Title" <input name="title" required maxlength="200" value=movie.title /></label>
+                <label>
+                    "Title" <input name="title" required maxlength="200" value=movie.title />
+                </label>
                 <label>
                     "Runtime (minutes)"
                     <input
@@ -75,9 +79,13 @@ pub fn AdminMovie() -> impl IntoView {
                         value=movie.runtime_minutes.to_string()
                     />
                 </label>
-                <label>"Rating" <input name="rating" required maxlength="20" value=movie.rating /></label>
                 <label>
-                    "Synopsis" <textarea name="synopsis" rows="4" maxlength="2000">{movie.synopsis}</textarea>
+                    "Rating" <input name="rating" required maxlength="20" value=movie.rating />
+                </label>
+                <label>
+                    "Synopsis" <textarea name="synopsis" rows="4" maxlength="2000">
+                        {movie.synopsis}
+                    </textarea>
                 </label>
                 <label>
                     "Poster colour (hue, 0–359)"
@@ -126,8 +134,12 @@ pub fn AdminTheater() -> impl IntoView {
         view! {
             <form method="post" action="/api/admin/catalog/theater" class="staff-form">
                 <input type="hidden" name="id" value=theater.id.to_string() />
-                <label>"Name" <input name="name" required maxlength="100" value=theater.name /></label>
-                <label>"City" <input name="city" required maxlength="100" value=theater.city /></label>
+                <label>
+                    "Name" <input name="name" required maxlength="100" value=theater.name />
+                </label>
+                <label>
+                    "City" <input name="city" required maxlength="100" value=theater.city />
+                </label>
                 <label>
                     "Time zone (IANA, e.g. Europe/Berlin)"
                     <input name="timezone" required value=theater.timezone />
@@ -143,7 +155,12 @@ pub fn AdminTheater() -> impl IntoView {
                 </label>
                 <label>
                     "Matinees start before"
-                    <input name="matinee_before" type="time" required value=theater.matinee_before />
+                    <input
+                        name="matinee_before"
+                        type="time"
+                        required
+                        value=theater.matinee_before
+                    />
                 </label>
                 <label>
                     "Matinee discount (%)"
@@ -178,24 +195,25 @@ pub fn AdminSchedule() -> impl IntoView {
             .iter()
             .flat_map(|t| {
                 t.auditoriums.iter().map(|a| {
-                    view! {
-                        <option value=a.id.to_string()>{format!("{} · {}", t.name, a.name)}</option>
-                    }
+                    view! { <option value=a.id.to_string()>{format!("{} · {}", t.name, a.name)}</option> }
                 })
             })
             .collect_view();
         let price = |name: &'static str, label: &'static str, value: &'static str| {
-            view! {
-                <label>
-                    {label}
-                    <input name=name required inputmode="decimal" value=value />
-                </label>
-            }
+            view! { <label>{label} <input name=name required inputmode="decimal" value=value /></label> }
         };
         view! {
             <form method="post" action="/api/admin/catalog/showtime" class="staff-form">
-                <label>"Movie" <select name="movie_id" required>{movies}</select></label>
-                <label>"Room" <select name="auditorium_id" required>{rooms}</select></label>
+                <label>
+                    "Movie" <select name="movie_id" required>
+                        {movies}
+                    </select>
+                </label>
+                <label>
+                    "Room" <select name="auditorium_id" required>
+                        {rooms}
+                    </select>
+                </label>
                 <label>
                     "Starts (the theater's local time)"
                     <input name="starts_at" type="datetime-local" required />

@@ -27,7 +27,9 @@ pub fn AdminShowtime() -> impl IntoView {
     });
     view! {
         <Frame title="Showtime".into()>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match live.await {
                         Ok((detail, seats)) => {
@@ -134,7 +136,9 @@ fn Sales(data: Dashboard) -> impl IntoView {
                     <rect x=i * 40 + 5 y=110 - h width="30" height=h>
                         <title>{format!("{hour}: {n} tickets")}</title>
                     </rect>
-                    <text x=i * 40 + 20 y="125" text-anchor="middle">{n.to_string()}</text>
+                    <text x=i * 40 + 20 y="125" text-anchor="middle">
+                        {n.to_string()}
+                    </text>
                 </g>
             }
         })
@@ -170,7 +174,10 @@ fn Sales(data: Dashboard) -> impl IntoView {
                 <dd id="line-length">{data.line_length}</dd>
             </div>
         </dl>
-        {data.showtime.cancelled.then(|| view! { <p class="notice error">"Cancelled: not on sale."</p> })}
+        {data
+            .showtime
+            .cancelled
+            .then(|| view! { <p class="notice error">"Cancelled: not on sale."</p> })}
         <figure class="sales-chart">
             <svg viewBox=format!("0 0 {width} 130") role="img" aria-label="Tickets sold per hour">
                 {bars}
@@ -180,7 +187,9 @@ fn Sales(data: Dashboard) -> impl IntoView {
         <h2>"Blocked seats"</h2>
         <ul id="blocks">{blocks}</ul>
         <h2>"Orders"</h2>
-        <a href=csv rel="external">"Orders as CSV"</a>
+        <a href=csv rel="external">
+            "Orders as CSV"
+        </a>
         <table class="staff-table" id="orders">
             <thead>
                 <tr>
@@ -248,7 +257,9 @@ fn BoxOffice(showtime_id: i64) -> impl IntoView {
                 <h3>"Block seats"</h3>
                 {hidden()}
                 <label>"Seats" <input name="seats" required /></label>
-                <label>"Why" <input name="reason" required maxlength="200" value="House seats" /></label>
+                <label>
+                    "Why" <input name="reason" required maxlength="200" value="House seats" />
+                </label>
                 <button type="submit">"Block"</button>
             </form>
             <form method="post" action="/api/admin/box/unblock" class="staff-form" id="unblock">
@@ -257,7 +268,12 @@ fn BoxOffice(showtime_id: i64) -> impl IntoView {
                 <label>"Seats" <input name="seats" required /></label>
                 <button type="submit">"Unblock"</button>
             </form>
-            <form method="post" action="/api/admin/catalog/showtime/cancel" class="staff-form" id="cancel">
+            <form
+                method="post"
+                action="/api/admin/catalog/showtime/cancel"
+                class="staff-form"
+                id="cancel"
+            >
                 <h3>"Cancel the showtime (admins)"</h3>
                 {hidden()}
                 <button type="submit">"Cancel this showtime"</button>

@@ -121,7 +121,9 @@ pub fn AdminHome() -> impl IntoView {
     let data = Resource::new(|| (), |_| load_overview());
     view! {
         <Frame title="Overview".into()>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(data) => overview_view(data).into_any(),
@@ -163,8 +165,7 @@ fn overview_view(data: super::Overview) -> impl IntoView {
                         view! { <A href=format!("/admin/movies/{}", m.id)>{title}</A> }.into_any()
                     } else {
                         title.into_any()
-                    }}
-                    {format!(" · {} min · {}", m.runtime_minutes, m.rating)}
+                    }} {format!(" · {} min · {}", m.runtime_minutes, m.rating)}
                 </li>
             }
         })
@@ -190,8 +191,7 @@ fn overview_view(data: super::Overview) -> impl IntoView {
                     <A href=format!("/admin/theaters/{}", t.id)>{t.name.clone()}</A>
                     {format!(" · {} · {}", t.city, t.timezone)}
                     <ul>
-                        {rooms}
-                        <li>
+                        {rooms} <li>
                             <A href=format!(
                                 "/admin/auditoriums/new?theater={}",
                                 t.id,
@@ -250,7 +250,9 @@ pub fn AdminAudit() -> impl IntoView {
     let entries = Resource::new(|| (), |_| audit_log());
     view! {
         <Frame title="Audit log".into()>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match entries.await {
                         Ok(entries) => {
@@ -302,11 +304,16 @@ pub fn AdminStaff() -> impl IntoView {
                 <label>"Email" <input type="email" name="email" required /></label>
                 <label>
                     "Password (at least 12 characters)"
-                    <input type="password" name="password" required minlength="12" autocomplete="new-password" />
+                    <input
+                        type="password"
+                        name="password"
+                        required
+                        minlength="12"
+                        autocomplete="new-password"
+                    />
                 </label>
                 <label>
-                    "Role"
-                    <select name="role">
+                    "Role" <select name="role">
                         <option value="box_office">"Box office"</option>
                         <option value="admin">"Admin"</option>
                     </select>

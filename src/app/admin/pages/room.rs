@@ -40,7 +40,9 @@ pub fn AdminAuditorium() -> impl IntoView {
     });
     view! {
         <Frame title="Room and layout".into()>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
                 {move || Suspend::new(async move {
                     match data.await {
                         Ok(room) => view! { <Editor room /> }.into_any(),
@@ -60,10 +62,7 @@ fn Editor(room: AuditoriumEdit) -> impl IntoView {
     let locked_note = (!locked.is_empty()).then(|| {
         view! {
             <p class="hint" id="locked-seats">
-                {format!(
-                    "Seats with tickets keep their row and number: {}.",
-                    locked.join(", "),
-                )}
+                {format!("Seats with tickets keep their row and number: {}.", locked.join(", "))}
             </p>
         }
     });
