@@ -6,7 +6,8 @@ import { AUDITORIUM_SEATS, openShowtimeIn } from './helpers';
 test('home lists the demo movies with showtimes @ssr', async ({ page }) => {
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1, name: 'Now showing' })).toBeVisible();
-  await expect(page.locator('article.movie-card')).toHaveCount(5);
+  // The five demo movies, and any the staff tests add (they may run at the same time).
+  await expect(page.locator('article.movie-card').nth(4)).toBeVisible();
   for (const title of ['The Last Projectionist', 'Orbit of Glass', 'Paper Lanterns']) {
     await expect(page.getByRole('heading', { level: 2, name: title })).toBeVisible();
   }
