@@ -35,14 +35,7 @@ fn truncate(text: &str, max: usize) -> &str {
 
 /// The latest entries, newest first.
 pub async fn latest(state: &AppState, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    let rows: Vec<(
-        i64,
-        Option<String>,
-        String,
-        String,
-        String,
-        chrono::DateTime<chrono::Utc>,
-    )> = sqlx::query_as(
+    let rows: Vec<AuditRow> = sqlx::query_as(
         "SELECT a.id, u.email, a.action, a.target, a.detail, a.at
                FROM audit_log a LEFT JOIN staff_users u ON u.id = a.user_id
               ORDER BY a.id DESC LIMIT $1",
@@ -52,13 +45,23 @@ pub async fn latest(state: &AppState, limit: i64) -> Result<Vec<AuditEntry>, App
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, who, action, target, detail, at)| AuditEntry {
-            id,
-            who: who.unwrap_or_default(),
-            action,
-            target,
-            detail,
-            at: at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        .map(|row| AuditEntry {
+            id: row.id,
+            who: row.email.unwrap_or_default(),
+            action: row.action,
+            target: row.target,
+            detail: row.detail,
+            at: row.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    email: Option<String>,
+    action: String,
+    target: String,
+    detail: String,
+    at: chrono::DateTime<chrono::Utc>,
 }

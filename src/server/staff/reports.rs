@@ -35,18 +35,10 @@ async fn orders(state: &AppState, q: ShowtimeQuery) -> Result<(String, String), 
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| AppError::bad_input("showtime must be a showtime id"))?;
     let showtime = state.showtimes.get(&state.db, id).await?;
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        i32,
-        String,
-        Vec<i64>,
-        Option<String>,
-    )> = sqlx::query_as(
-        "SELECT o.code, to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+    let rows: Vec<OrderRow> = sqlx::query_as(
+        "SELECT o.code, to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS at,
                 o.status, o.total_cents, o.payment_method,
-                array_agg(t.seat_id ORDER BY t.seat_id), u.email
+                array_agg(t.seat_id ORDER BY t.seat_id) AS seats, u.email AS staff
            FROM orders o JOIN tickets t ON t.order_id = o.id
            LEFT JOIN staff_users u ON u.id = o.staff_id
           WHERE o.showtime_id = $1
@@ -66,7 +58,16 @@ async fn orders(state: &AppState, q: ShowtimeQuery) -> Result<(String, String), 
         "staff",
     ];
     let mut out = row(&header.map(String::from));
-    for (code, at, status, total, payment, seats, staff) in rows {
+    for OrderRow {
+        code,
+        at,
+        status,
+        total_cents: total,
+        payment_method: payment,
+        seats,
+        staff,
+    } in rows
+    {
         let line = [
             code,
             at,
@@ -80,6 +81,17 @@ async fn orders(state: &AppState, q: ShowtimeQuery) -> Result<(String, String), 
         out.push_str(&row(&line));
     }
     Ok((format!("orders-showtime-{id}.csv"), out))
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    code: String,
+    at: String,
+    status: String,
+    total_cents: i32,
+    payment_method: String,
+    seats: Vec<i64>,
+    staff: Option<String>,
 }
 
 pub async fn days_csv(State(state): State<AppState>, Query(q): Query<DaysQuery>) -> Response {
