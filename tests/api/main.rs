@@ -29,5 +29,6 @@ mod replica;
 mod resources;
 mod scripts;
 mod staff;
+mod staff_access;
 mod staff_box;
 mod tickets;

@@ -101,7 +101,7 @@ pub fn AdminMovie() -> impl IntoView {
                 <button type="submit">"Save the movie"</button>
             </form>
         }
-            .into_any()
+        .into_any()
     };
     view! { <Frame title="Movie".into()>{with_overview("movie", form)}</Frame> }
 }
@@ -176,7 +176,7 @@ pub fn AdminTheater() -> impl IntoView {
                 <button type="submit">"Save the theater"</button>
             </form>
         }
-            .into_any()
+        .into_any()
     };
     view! { <Frame title="Theater".into()>{with_overview("theater", form)}</Frame> }
 }
