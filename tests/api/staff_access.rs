@@ -201,3 +201,31 @@ async fn staff_mutations_refuse_cross_site_posts_and_the_cookie_is_strict() {
         "{cookie}"
     );
 }
+
+#[tokio::test]
+async fn a_staff_session_ends_when_it_expires_and_stores_only_a_hash() {
+    let app = spawn_app().await;
+    let admin = staff(&app, Role::Admin).await;
+    assert_eq!(form(&admin, "overview", &[]).await.0, 200);
+    let token = admin
+        .cookie()
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("marquee_staff="))
+        .expect("a staff cookie")
+        .to_string();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM staff_sessions")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_ne!(stored[0], token);
+    sqlx::query("UPDATE staff_sessions SET expires_at = now() - interval '1 second'")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let (status, body) = form(&admin, "overview", &[]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("sign_in_required"))
+    );
+}

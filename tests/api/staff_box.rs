@@ -382,3 +382,49 @@ async fn reports_list_orders_per_showtime_and_per_day_as_csv() {
     assert_eq!(status, 400, "{body}");
     let _: Value = serde_json::from_str(&body).unwrap();
 }
+
+#[tokio::test]
+async fn a_freed_seat_that_a_stale_reconciler_pass_marks_sold_again_is_freed_again() {
+    let app = crate::helpers::spawn_app_with(&[("RECONCILE_INTERVAL_MS", "200")]).await;
+    let admin = staff(&app, Role::Admin).await;
+    let (showtime, _, seats) = small_show(&app, &admin, "A: ss").await;
+    let sid = showtime.to_string();
+    assert_eq!(
+        form(
+            &admin,
+            "box/block",
+            &[("showtime_id", &sid), ("seats", "A1"), ("reason", "House")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        form(
+            &admin,
+            "box/unblock",
+            &[("showtime_id", &sid), ("seats", "A1")]
+        )
+        .await
+        .0,
+        200
+    );
+    // What a reconciler pass that read Postgres just before the unblock would write.
+    let _: i64 = redis::cmd("SADD")
+        .arg(app.keys(showtime).sold())
+        .arg(seats[0].0)
+        .query_async(&mut app.redis.clone())
+        .await
+        .unwrap();
+    let visitor = app.session();
+    assert_eq!(visitor.hold(showtime, &[seats[0].0]).await.0, 409);
+    let mut held = false;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if visitor.hold(showtime, &[seats[0].0]).await.0 == 200 {
+            held = true;
+            break;
+        }
+    }
+    assert!(held, "A1 stayed sold in Redis though Postgres has it free");
+}

@@ -150,15 +150,47 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
 /// Seats Postgres no longer counts as taken: out of Redis' sold set, then the waiting line
 /// is served with them. A failure here is logged; the seats stay shown as taken until Redis
 /// is rebuilt from Postgres (nothing is sold twice either way).
+///
+/// The reconciler may have read the seats as sold just before the change was committed and
+/// mark them sold again just after this; so the same is done once more after its next pass,
+/// for the seats Postgres still has free (no active ticket, no block). Both steps are
+/// idempotent.
 async fn free_seats(state: &AppState, showtime_id: i64, seats: &[i64]) {
-    let freed = state.holds.unsell(&state.db, showtime_id, seats).await;
-    if let Err(error) = freed {
-        tracing::error!(
-            ?error,
-            showtime_id,
-            "freed seats could not be released in Redis"
-        );
-        return;
+    release_to_line(state, showtime_id, seats).await;
+    let (state, seats) = (state.clone(), seats.to_vec());
+    tokio::spawn(async move {
+        tokio::time::sleep(state.settings.reconcile_interval * 2).await;
+        let free: Result<Vec<i64>, _> = sqlx::query_scalar(
+            "SELECT s FROM unnest($2::bigint[]) s
+              WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.showtime_id = $1
+                                   AND t.seat_id = s AND t.active)
+                AND NOT EXISTS (SELECT 1 FROM seat_blocks b WHERE b.showtime_id = $1
+                                   AND b.seat_id = s)",
+        )
+        .bind(showtime_id)
+        .bind(&seats)
+        .fetch_all(&state.db)
+        .await;
+        match free {
+            Ok(free) if !free.is_empty() => release_to_line(&state, showtime_id, &free).await,
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "freed seats not checked again"),
+        }
+    });
+}
+
+async fn release_to_line(state: &AppState, showtime_id: i64, seats: &[i64]) {
+    match state.holds.unsell(&state.db, showtime_id, seats).await {
+        Ok(0) => return,
+        Ok(_) => {}
+        Err(error) => {
+            tracing::error!(
+                ?error,
+                showtime_id,
+                "freed seats could not be released in Redis"
+            );
+            return;
+        }
     }
     match state.showtimes.get(&state.db, showtime_id).await {
         Ok(showtime) => {
