@@ -136,3 +136,31 @@ test('the list view: rows of seats with their state in words, one click away', a
   await toggle.click();
   await expect(seat(page, 'E', 5)).toHaveAttribute('data-state', 'mine');
 });
+
+test('the staff pages have no axe violations', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/admin/login');
+  await audit(page, 'staff sign-in');
+  await page.getByLabel('Email').fill(process.env.STAFF_EMAIL ?? 'admin@marquee.test');
+  await page.getByLabel('Password').fill(process.env.STAFF_PASSWORD ?? 'e2e-admin-password-0001');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await waitForHydration(page);
+  await audit(page, 'staff overview');
+  const dashboard = page.locator('a[href^="/admin/showtimes/"]').first();
+  const target = await dashboard.getAttribute('href');
+  for (const path of [
+    '/admin/movies/new',
+    '/admin/theaters/new',
+    '/admin/auditoriums/new?theater=1',
+    '/admin/schedule',
+    target!,
+    '/admin/box',
+    '/admin/staff',
+    '/admin/audit',
+  ]) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await audit(page, path);
+  }
+});
