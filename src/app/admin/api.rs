@@ -2,8 +2,9 @@
 //!
 //! Mutations are form-encoded posts (the pages' forms); each answers a browser with `303` to
 //! the next page and an API client with [`Done`] as JSON (or the error's status and body).
-//! Reads are JSON posts, as Leptos makes them. Every one is refused without a staff session
-//! (`401 sign_in_required`), and the admin-only ones to box office (`403 not_permitted`).
+//! Reads are form-encoded posts too (Leptos' default), answered with JSON. Every one is
+//! refused without a staff session (`401 sign_in_required`), and the admin-only ones to box
+//! office (`403 not_permitted`).
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::PostUrl;
@@ -261,7 +262,7 @@ pub async fn sell_at_counter(
     )
 }
 
-/// Checks a ticket in by its token (the QR code) or an order by its code.
+/// Checks a ticket in by its token (what its QR code holds).
 #[server(prefix = "/api/admin", endpoint = "box/check-in", input = PostUrl)]
 pub async fn check_in(ticket: String) -> Result<Done, AppError> {
     answer(staff::box_office::check_in(&ticket).await, "/admin/box")
