@@ -47,8 +47,19 @@ CREATE TABLE seat_blocks (
     PRIMARY KEY (showtime_id, seat_id)
 );
 
--- A cancelled showtime stays (its orders point at it) but sells nothing more.
+-- A cancelled showtime stays (its orders point at it) but sells nothing more, and its slot
+-- in the room is free again: one live screening per room at a given moment.
 ALTER TABLE showtimes ADD COLUMN cancelled_at TIMESTAMPTZ;
+ALTER TABLE showtimes DROP CONSTRAINT showtimes_auditorium_id_starts_at_key;
+CREATE UNIQUE INDEX showtimes_room_time_live ON showtimes (auditorium_id, starts_at)
+    WHERE cancelled_at IS NULL;
+
+-- A refund by staff: `refunding` (written before the gateway is asked; the tickets still
+-- hold their seats) → `refunded` (the charge refunded, the tickets inactive). The reconciler
+-- finishes a refund whose process died in between; the gateway's refund is idempotent.
+ALTER TABLE orders DROP CONSTRAINT orders_status_check;
+ALTER TABLE orders ADD CONSTRAINT orders_status_check
+    CHECK (status IN ('pending', 'paid', 'fulfilled', 'failed', 'refunding', 'refunded'));
 
 -- Sales at the counter are paid in cash: no card, no gateway charge.
 ALTER TABLE orders ADD COLUMN payment_method TEXT NOT NULL DEFAULT 'card'
@@ -58,10 +69,11 @@ ALTER TABLE orders ADD CONSTRAINT orders_card_check
     CHECK ((payment_method = 'card') = (card_last4 IS NOT NULL));
 ALTER TABLE orders DROP CONSTRAINT orders_charged_check;
 ALTER TABLE orders ADD CONSTRAINT orders_charged_check
-    CHECK (payment_method = 'cash' OR status NOT IN ('paid', 'fulfilled', 'refunded')
+    CHECK (payment_method = 'cash' OR status NOT IN ('paid', 'fulfilled', 'refunding', 'refunded')
            OR charge_id IS NOT NULL);
 -- Who refunded or sold it, when staff did.
 ALTER TABLE orders ADD COLUMN staff_id BIGINT REFERENCES staff_users (id);
+CREATE INDEX orders_refunding_idx ON orders (updated_at) WHERE status = 'refunding';
 CREATE INDEX orders_showtime_idx ON orders (showtime_id, created_at);
 
 -- A ticket is scanned in once.

@@ -31,4 +31,5 @@ mod scripts;
 mod staff;
 mod staff_access;
 mod staff_box;
+mod staff_counter;
 mod tickets;

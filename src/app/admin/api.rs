@@ -19,19 +19,21 @@ use crate::server::staff::{self, Role, respond::answer};
 
 #[server(prefix = "/api/admin", endpoint = "login", input = PostUrl)]
 pub async fn login(email: String, password: String, next: String) -> Result<Done, AppError> {
+    let next = if staff::is_admin_path(&next) && !next.starts_with("/admin/login") {
+        next
+    } else {
+        "/admin".to_string()
+    };
+    let back = format!("/admin/login?next={}", staff::next_param(&next));
     let outcome = staff::accounts::login(&email, &password).await.map(|who| {
-        let location = if next.starts_with("/admin") && !next.starts_with("/admin/login") {
-            next
-        } else {
-            "/admin".to_string()
-        };
+        let location = next.clone();
         Done {
             message: format!("Signed in as {}.", who.email),
             location,
             id: Some(who.id),
         }
     });
-    answer(outcome, "/admin/login")
+    answer(outcome, &back)
 }
 
 #[server(prefix = "/api/admin", endpoint = "logout", input = PostUrl)]

@@ -15,6 +15,7 @@
 //!
 //! Each step is idempotent, so a pass cut short is simply run again.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use super::orders::{self, OrderStatus};
@@ -59,6 +60,8 @@ pub struct Report {
     pub fulfilled: u32,
     pub showtimes: u32,
     pub retired: u32,
+    /// Staff refunds finished for a process that died mid-refund.
+    pub refunds: u32,
 }
 
 impl Report {
@@ -88,8 +91,15 @@ pub async fn pass(state: &AppState) -> Result<Option<Report>, sqlx::Error> {
     .await?;
     let mut report = Report::default();
     settle_orders(state, &mut report).await?;
+    report.refunds = crate::server::staff::box_office::finish_refunds(state)
+        .await
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "cannot list unfinished refunds");
+            0
+        });
     for showtime in upcoming(state).await? {
         sync_showtime(state, showtime).await;
+        free_stale(state, showtime).await;
         report.showtimes += 1;
     }
     report.retired = retire_finished(state).await?;
@@ -153,6 +163,46 @@ pub async fn sync_showtime(state: &AppState, showtime: i64) {
         tracing::warn!(?error, showtime, "Redis not yet in agreement with Postgres");
     }
 }
+
+/// Seats Redis counts as sold while Postgres has them free (no active ticket, no block) on
+/// two passes in a row are freed, to the waiting line first. Nothing else ever takes a seat
+/// out of the sold set but a refund or an unblock, and either may be cut short (a crash, a
+/// lost Redis reply) or undone by a pass of this reconciler that read the seat as sold just
+/// before. Two passes, because a block is written to Redis just before its Postgres
+/// transaction commits.
+async fn free_stale(state: &AppState, showtime: i64) {
+    let sold: Result<Vec<i64>, _> = redis::cmd("SMEMBERS")
+        .arg(state.holds.keys(showtime).sold())
+        .query_async(&mut state.redis.clone())
+        .await;
+    let Ok(sold) = sold else { return };
+    let taken: Result<Vec<i64>, _> = sqlx::query_scalar(
+        "SELECT seat_id FROM tickets WHERE showtime_id = $1 AND active
+         UNION SELECT seat_id FROM seat_blocks WHERE showtime_id = $1",
+    )
+    .bind(showtime)
+    .fetch_all(&state.db)
+    .await;
+    let Ok(taken) = taken else { return };
+    let stale: HashSet<i64> = sold.into_iter().filter(|s| !taken.contains(s)).collect();
+    let confirmed: Vec<i64> = {
+        let mut suspects = SUSPECTS.lock().unwrap_or_else(|e| e.into_inner());
+        let before = suspects.remove(&showtime).unwrap_or_default();
+        let confirmed = stale.intersection(&before).copied().collect();
+        if !stale.is_empty() {
+            suspects.insert(showtime, stale);
+        }
+        confirmed
+    };
+    if !confirmed.is_empty() {
+        tracing::warn!(showtime, seats = ?confirmed, "seats sold in Redis but free in Postgres: freed");
+        crate::server::staff::box_office::free_seats(state, showtime, &confirmed).await;
+    }
+}
+
+/// Seats found sold in Redis but free in Postgres on the last pass, per showtime.
+static SUSPECTS: std::sync::LazyLock<std::sync::Mutex<HashMap<i64, HashSet<i64>>>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// Showtimes that ended in the last two days: their keys expire an hour after the end.
 async fn retire_finished(state: &AppState) -> Result<u32, sqlx::Error> {

@@ -41,6 +41,8 @@ pub struct ShowtimeInfo {
 pub struct SeatInfo {
     /// "C7"
     pub name: String,
+    /// The row's label and the seat's number in it ("C", 7).
+    pub label: (String, i32),
     pub kind: SeatKind,
     pub price_cents: i64,
     /// Place in the auditorium's grid: seats in one row with consecutive columns are
@@ -197,6 +199,7 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         .filter_map(|seat| {
             let info = SeatInfo {
                 name: seat.short_name(),
+                label: (seat.row_label.clone(), seat.number),
                 kind: seat.kind,
                 price_cents: detail.price_of(seat.kind)?,
                 row: seat.grid_row,

@@ -176,16 +176,33 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
     .fetch_optional(&state.db)
     .await?;
     let Some(row) = row else {
+        // An unknown email is answered as a known one would be, locking included (counted
+        // from the audit log), so the answers tell nothing about which accounts exist.
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND target = $1
+                AND at > now() - make_interval(secs => $2)",
+        )
+        .bind(&email)
+        .bind(LOCKOUT.as_secs_f64())
+        .fetch_one(&state.db)
+        .await?;
+        if recent >= i64::from(MAX_FAILED) {
+            return Err(locked(LOCKOUT));
+        }
         let _ = verify_password(password, decoy_hash());
         let mut tx = state.db.begin().await?;
-        audit::record(&mut tx, None, "login.failed", &email, "no such account").await?;
+        audit::record(&mut tx, None, "login.failed", &email, "wrong password").await?;
         tx.commit().await?;
-        return Err(AppError::BadCredentials);
+        return Err(if recent + 1 >= i64::from(MAX_FAILED) {
+            locked(LOCKOUT)
+        } else {
+            AppError::BadCredentials
+        });
     };
     let now = Utc::now();
     if let Some(until) = row.locked_until.filter(|until| *until > now) {
-        let retry_after_ms = u64::try_from((until - now).num_milliseconds()).unwrap_or(1);
-        return Err(AppError::AccountLocked { retry_after_ms });
+        let left = (until - now).to_std().unwrap_or(LOCKOUT);
+        return Err(locked(left));
     }
     if !verify_password(password, &row.password_hash) {
         let mut tx = state.db.begin().await?;
@@ -199,8 +216,8 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
         .bind(row.id)
         .fetch_one(&mut *tx)
         .await?;
-        let locked = failed >= MAX_FAILED;
-        if locked {
+        let is_locked = failed >= MAX_FAILED;
+        if is_locked {
             sqlx::query(
                 "UPDATE staff_users SET locked_until = now() + make_interval(secs => $2)
                   WHERE id = $1",
@@ -210,17 +227,11 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
             .execute(&mut *tx)
             .await?;
         }
-        let detail = if locked {
-            "wrong password; account locked"
-        } else {
-            "wrong password"
-        };
-        audit::record(&mut tx, Some(row.id), "login.failed", &row.email, detail).await?;
+        // Whoever typed the password is not known to be the account's owner: no user.
+        audit::record(&mut tx, None, "login.failed", &row.email, "wrong password").await?;
         tx.commit().await?;
-        return Err(if locked {
-            AppError::AccountLocked {
-                retry_after_ms: LOCKOUT.as_millis() as u64,
-            }
+        return Err(if is_locked {
+            locked(LOCKOUT)
         } else {
             AppError::BadCredentials
         });
@@ -254,6 +265,12 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
         email: row.email,
         role,
     })
+}
+
+fn locked(left: Duration) -> AppError {
+    AppError::AccountLocked {
+        retry_after_ms: u64::try_from(left.as_millis()).unwrap_or(u64::MAX).max(1),
+    }
 }
 
 /// Signs out: the session is deleted and the cookie removed.

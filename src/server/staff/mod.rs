@@ -25,7 +25,7 @@ pub mod reports;
 pub mod respond;
 
 use axum::extract::{Request, State};
-use axum::http::header::{ACCEPT, LOCATION};
+use axum::http::header::{ACCEPT, LOCATION, REFERER, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -121,17 +121,27 @@ pub async fn middleware(
         None => None,
     };
     if let Some(needed) = needed {
-        let is_page = !path.starts_with("/api/") && wants_html(&request);
+        // A browser (a page, or a page's form) is sent somewhere it can act: to sign in,
+        // coming back to the page after; an API client is told.
+        let browser = wants_html(&request);
+        let from = if path.starts_with("/api/") {
+            referer_path(&request)
+        } else {
+            path_and_query(&request)
+        };
         match &staff {
-            None if is_page => {
-                let to = format!("/admin/login?next={}", next_param(&path));
-                let mut response = StatusCode::SEE_OTHER.into_response();
-                if let Ok(value) = HeaderValue::from_str(&to) {
-                    response.headers_mut().insert(LOCATION, value);
-                }
-                return response;
+            None if browser => {
+                return see_other(&format!("/admin/login?next={}", next_param(&from)), None);
             }
             None => return AppError::SignInRequired.into_response(),
+            Some(staff) if !staff.may(needed) && browser && path.starts_with("/api/") => {
+                let back = if is_admin_path(&from) {
+                    from
+                } else {
+                    "/admin".into()
+                };
+                return see_other(&back, Some("Your role may not do this."));
+            }
             Some(staff) if !staff.may(needed) => return AppError::NotPermitted.into_response(),
             Some(_) => {}
         }
@@ -140,6 +150,38 @@ pub async fn middleware(
         request.extensions_mut().insert(staff);
     }
     next.run(request).await
+}
+
+/// `303 See Other` to `to`, with a message for the page there.
+fn see_other(to: &str, message: Option<&str>) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    if let Some(message) = message
+        && let Some(cookie) = respond::flash_cookie(false, message)
+    {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    response
+}
+
+fn path_and_query(request: &Request) -> String {
+    request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| "/admin".to_string(), |p| p.as_str().to_string())
+}
+
+/// The path (and query) of the page a form was posted from, when it is ours.
+fn referer_path(request: &Request) -> String {
+    request
+        .headers()
+        .get(REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|referer| referer.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_string()))
+        .unwrap_or_else(|| "/admin".to_string())
 }
 
 /// A browser navigating (as opposed to an API client).
@@ -153,16 +195,24 @@ fn wants_html(request: &Request) -> bool {
 
 /// The path to come back to after signing in: only our own `/admin` paths, so the sign-in
 /// page cannot be made to send anyone elsewhere.
-fn next_param(path: &str) -> String {
-    if path.starts_with("/admin")
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/-_".contains(&b))
-    {
-        path.to_string()
+pub fn next_param(path: &str) -> String {
+    if is_admin_path(path) {
+        path.replace('?', "%3F")
+            .replace('&', "%26")
+            .replace('=', "%3D")
     } else {
         "/admin".to_string()
     }
+}
+
+/// One of our own `/admin` paths (with its query), and nothing a browser could take for
+/// another host (`//`, `\\`).
+pub fn is_admin_path(path: &str) -> bool {
+    (path == "/admin" || path.starts_with("/admin/") || path.starts_with("/admin?"))
+        && !path.contains("//")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.?=&%".contains(&b))
 }
 
 /// The staff member of the request being handled, if signed in.
@@ -223,5 +273,11 @@ mod tests {
         assert_eq!(next_param("/admin/movies"), "/admin/movies");
         assert_eq!(next_param("//evil.example"), "/admin");
         assert_eq!(next_param("/admin/x?y=//evil"), "/admin");
+        assert_eq!(
+            next_param("/admin/auditoriums/new?theater=3"),
+            "/admin/auditoriums/new%3Ftheater%3D3"
+        );
+        assert!(!is_admin_path("/admin\\evil"));
+        assert!(!is_admin_path("/administrator"));
     }
 }

@@ -2,12 +2,14 @@
 //! order of a showtime) and `GET /admin/reports/days.csv?from=<date>&to=<date>` (per day:
 //! orders, tickets, revenue, refunds; at most a year, in UTC days).
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::{Role, Staff};
 use crate::app::error::AppError;
 use crate::server::AppState;
 
@@ -22,7 +24,14 @@ pub struct DaysQuery {
     to: Option<String>,
 }
 
-pub async fn orders_csv(State(state): State<AppState>, Query(q): Query<ShowtimeQuery>) -> Response {
+pub async fn orders_csv(
+    State(state): State<AppState>,
+    staff: Option<Extension<Staff>>,
+    Query(q): Query<ShowtimeQuery>,
+) -> Response {
+    if let Err(error) = admin(staff) {
+        return error.into_response();
+    }
     match orders(&state, q).await {
         Ok((name, body)) => csv(&name, body),
         Err(error) => error.into_response(),
@@ -94,7 +103,14 @@ struct OrderRow {
     staff: Option<String>,
 }
 
-pub async fn days_csv(State(state): State<AppState>, Query(q): Query<DaysQuery>) -> Response {
+pub async fn days_csv(
+    State(state): State<AppState>,
+    staff: Option<Extension<Staff>>,
+    Query(q): Query<DaysQuery>,
+) -> Response {
+    if let Err(error) = admin(staff) {
+        return error.into_response();
+    }
     match days(&state, q).await {
         Ok((name, body)) => csv(&name, body),
         Err(error) => error.into_response(),
@@ -142,6 +158,15 @@ async fn days(state: &AppState, q: DaysQuery) -> Result<(String, String), AppErr
         out.push_str(&row(&line));
     }
     Ok((format!("orders-{from}-{to}.csv"), out))
+}
+
+/// Reports are for admins (the middleware says so first; this does not rely on it).
+fn admin(staff: Option<Extension<Staff>>) -> Result<(), AppError> {
+    match staff {
+        Some(Extension(staff)) if staff.may(Role::Admin) => Ok(()),
+        Some(_) => Err(AppError::NotPermitted),
+        None => Err(AppError::SignInRequired),
+    }
 }
 
 /// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted; a field

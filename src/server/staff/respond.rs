@@ -53,6 +53,19 @@ pub fn answer(outcome: Result<Done, AppError>, back: &str) -> Result<Done, AppEr
     }))
 }
 
+/// The flash cookie carrying `message` as a refusal (for a response built outside Leptos).
+pub fn flash_cookie(ok: bool, message: &str) -> Option<HeaderValue> {
+    let flash = Flash {
+        ok,
+        message: message.to_string(),
+    };
+    let value = hex(&serde_json::to_vec(&flash).ok()?);
+    HeaderValue::from_str(&format!(
+        "{FLASH}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
+    ))
+    .ok()
+}
+
 /// The message left by the last staff form, cleared as it is read.
 pub fn take_flash() -> Option<Flash> {
     let jar = use_context::<Parts>().map(|parts| CookieJar::from_headers(&parts.headers))?;

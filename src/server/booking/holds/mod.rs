@@ -124,6 +124,15 @@ impl HoldEngine {
         }
     }
 
+    /// The same engine with other limits: box office sells a group any number of seats at
+    /// once, and every cashier works from the one counter.
+    pub fn with_limits(&self, max_seats: u32, max_seats_per_client: u32) -> Self {
+        let mut engine = self.clone();
+        engine.rules.max_seats = max_seats;
+        engine.rules.max_seats_per_client = max_seats_per_client;
+        engine
+    }
+
     pub fn rules(&self) -> HoldRules {
         self.rules
     }

@@ -18,8 +18,9 @@ pub const TICKET_FENCE: &str = "tickets_seat_fence";
 /// One live (not failed) order per client idempotency key.
 const IDEMPOTENCY_KEY: &str = "orders_idempotency_key_live";
 
-/// Orders whose tickets are sold: what Redis' sold-seat cache is rebuilt from.
-pub const SOLD_STATUSES: &str = "('paid', 'fulfilled')";
+/// Orders whose tickets are sold: what Redis' sold-seat cache is rebuilt from. A refund in
+/// progress (`refunding`, staff) keeps its seats until it is done.
+pub const SOLD_STATUSES: &str = "('paid', 'fulfilled', 'refunding')";
 
 /// Crockford's base32 without I, L, O, U: no ambiguous characters to read out at a counter.
 const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -50,6 +51,8 @@ pub enum OrderStatus {
     Fulfilled,
     /// Not charged (declined, or voided after a lost answer); the seats are free again.
     Failed,
+    /// Staff are refunding it: the gateway is being asked; the seats are still taken.
+    Refunding,
     /// Charged, then the money given back; the seats are free again.
     Refunded,
 }

@@ -153,9 +153,11 @@ async fn finish(state: &AppState, order: StoredOrder) -> Result<OrderView, AppEr
             }
             view(state, &order.code).await
         }
-        OrderStatus::Refunded | OrderStatus::Failed => Err(AppError::PaymentDeclined {
-            message: "this payment could not be completed and was refunded".into(),
-        }),
+        OrderStatus::Refunding | OrderStatus::Refunded | OrderStatus::Failed => {
+            Err(AppError::PaymentDeclined {
+                message: "this payment could not be completed and was refunded".into(),
+            })
+        }
         OrderStatus::Pending => Err(pending(state)),
     }
 }

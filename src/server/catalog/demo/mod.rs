@@ -193,7 +193,8 @@ async fn insert_showtime(
 ) -> Result<u64, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO showtimes (movie_id, auditorium_id, starts_at) VALUES ($1, $2, $3)
-         ON CONFLICT (auditorium_id, starts_at) DO NOTHING RETURNING id",
+         ON CONFLICT (auditorium_id, starts_at) WHERE cancelled_at IS NULL DO NOTHING
+         RETURNING id",
     )
     .bind(movie)
     .bind(auditorium)

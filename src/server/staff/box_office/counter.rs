@@ -4,7 +4,7 @@ use super::parse_seats;
 use crate::app::admin::Done;
 use crate::app::error::AppError;
 use crate::server::AppState;
-use crate::server::booking::hold_after_line;
+use crate::server::booking::holds::HoldAttempt;
 use crate::server::booking::orders::{TICKET_FENCE, insert_tickets, new_code, violates};
 use crate::server::booking::showtimes::ShowtimeInfo;
 use crate::server::staff::{Role, Staff, audit, require};
@@ -30,14 +30,34 @@ pub async fn sell(
         return Err(AppError::bad_input("name or email too long"));
     }
     let holder = counter_session(&who);
-    hold_after_line(&state, &showtime, &holder, "counter", &ids).await?;
+    // The online limits (seats per person, per address) are for visitors: a counter sale
+    // holds exactly its seats, the waiting line first as always.
+    let engine = state.holds.with_limits(ids.len() as u32, u32::MAX);
+    let mut held = false;
+    for _ in 0..5 {
+        match engine
+            .hold(&state.db, &showtime, &holder, COUNTER, &ids)
+            .await?
+        {
+            HoldAttempt::Held(_) => {
+                held = true;
+                break;
+            }
+            HoldAttempt::ServeLineFirst => {
+                state.line.serve(&state.db, &showtime).await?;
+            }
+        }
+    }
+    if !held {
+        return Err(AppError::Internal);
+    }
     let sold = record_cash_sale(&state, &who, &showtime, &ids, &holder, name, email).await;
     let code = match sold {
         Ok(code) => code,
         Err(error) => {
             let _ = state
                 .holds
-                .release(&showtime, &holder, "counter", Some(&ids))
+                .release(&showtime, &holder, COUNTER, Some(&ids))
                 .await;
             return Err(error);
         }
@@ -58,9 +78,17 @@ pub async fn sell(
     })
 }
 
-/// The holder name of a staff member's counter sales.
+/// The client bucket of counter sales.
+const COUNTER: &str = "counter";
+
+/// The holder of one counter sale: the staff member, and a token of its own, so that two
+/// sales at once never share a hold.
 fn counter_session(who: &Staff) -> String {
-    format!("counter-{}", who.id)
+    format!(
+        "counter-{}-{}",
+        who.id,
+        crate::server::session::random_token()
+    )
 }
 
 async fn record_cash_sale(
@@ -138,10 +166,19 @@ pub async fn check_in(token: &str) -> Result<Done, AppError> {
             ),
         });
     }
+    let showtime = state.showtimes.get(&state.db, check.showtime_id).await?;
+    if showtime.cancelled {
+        return Err(AppError::Conflict {
+            message: format!(
+                "ticket {} does not admit: its showtime ({}, {}) was cancelled",
+                check.seat, check.movie_title, check.starts_at
+            ),
+        });
+    }
     let mut tx = state.db.begin().await?;
     let first: Option<chrono::DateTime<chrono::Utc>> = sqlx::query_scalar(
-        "UPDATE tickets SET checked_in_at = now() WHERE id = $1 AND checked_in_at IS NULL
-         RETURNING checked_in_at",
+        "UPDATE tickets SET checked_in_at = now()
+          WHERE id = $1 AND checked_in_at IS NULL AND active RETURNING checked_in_at",
     )
     .bind(ticket_id)
     .fetch_optional(&mut *tx)
@@ -152,17 +189,19 @@ pub async fn check_in(token: &str) -> Result<Done, AppError> {
                 .bind(ticket_id)
                 .fetch_one(&mut *tx)
                 .await?;
-        let showtime = state.showtimes.get(&state.db, check.showtime_id).await?;
-        let when = at
-            .map(|at| {
-                at.with_timezone(&showtime.zone)
-                    .format("%H:%M:%S")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        return Err(AppError::Conflict {
-            message: format!("seat {} was checked in already, at {when}", check.seat),
-        });
+        let message = match at {
+            Some(at) => format!(
+                "seat {} was checked in already, at {}",
+                check.seat,
+                at.with_timezone(&showtime.zone).format("%H:%M:%S")
+            ),
+            // Refunded since it was verified.
+            None => format!(
+                "ticket {} does not admit: the order was refunded",
+                check.seat
+            ),
+        };
+        return Err(AppError::Conflict { message });
     }
     audit::record(
         &mut tx,

@@ -15,7 +15,8 @@ use crate::server::AppState;
 use crate::server::booking::payment::Charge;
 use crate::server::booking::showtimes::ShowtimeInfo;
 
-/// Seats typed by staff: names ("C7 C8", "c7,c8") or ids, each once.
+/// Seats typed by staff, each once: names ("C7 C8", "c7,c8"), or row and number apart
+/// ("C-7") where a name is ambiguous (rows "1" and "11": "112" is 1-12 or 11-2).
 pub fn parse_seats(showtime: &ShowtimeInfo, text: &str) -> Result<Vec<i64>, AppError> {
     let mut ids = Vec::new();
     for token in text
@@ -23,21 +24,36 @@ pub fn parse_seats(showtime: &ShowtimeInfo, text: &str) -> Result<Vec<i64>, AppE
         .filter(|t| !t.trim().is_empty())
     {
         let token = token.trim();
-        let id = token
-            .parse::<i64>()
-            .ok()
-            .filter(|id| showtime.seats.contains_key(id))
-            .or_else(|| {
+        let shown: String = token.chars().take(12).collect();
+        let matches: Vec<i64> = match token.split_once('-') {
+            Some((row, number)) => {
+                let number: Option<i32> = number.trim().parse().ok();
                 showtime
                     .seats
                     .iter()
-                    .find(|(_, seat)| seat.name.eq_ignore_ascii_case(token))
+                    .filter(|(_, seat)| {
+                        seat.label.0.eq_ignore_ascii_case(row.trim())
+                            && Some(seat.label.1) == number
+                    })
                     .map(|(id, _)| *id)
-            })
-            .ok_or_else(|| {
-                let shown: String = token.chars().take(12).collect();
-                AppError::bad_input(format!("no seat {shown} in this room"))
-            })?;
+                    .collect()
+            }
+            None => showtime
+                .seats
+                .iter()
+                .filter(|(_, seat)| seat.name.eq_ignore_ascii_case(token))
+                .map(|(id, _)| *id)
+                .collect(),
+        };
+        let id = match matches[..] {
+            [id] => id,
+            [] => return Err(AppError::bad_input(format!("no seat {shown} in this room"))),
+            _ => {
+                return Err(AppError::bad_input(format!(
+                    "{shown} names more than one seat: write row and number apart, like 1-12"
+                )));
+            }
+        };
         if ids.contains(&id) {
             return Err(AppError::bad_input("each seat once"));
         }
@@ -52,10 +68,12 @@ pub fn parse_seats(showtime: &ShowtimeInfo, text: &str) -> Result<Vec<i64>, AppE
     Ok(ids)
 }
 
-/// Refunds a fulfilled order: the card's charge through the gateway (cash is paid back at
-/// the counter), then the order is `refunded` and its tickets stop holding their seats, then
-/// the seats are freed in Redis and offered to the waiting line first. The gateway's refund
-/// is idempotent, so a refund interrupted half way is finished by asking again.
+/// Refunds a fulfilled order. Crash-safe in three steps: the order becomes `refunding` (its
+/// seats still taken), then the card's charge is refunded through the gateway (cash is paid
+/// back at the counter), then the order is `refunded`, its tickets stop holding their seats
+/// and the seats are freed in Redis, offered to the waiting line first. A refund whose
+/// process dies in between is finished by the reconciler ([`finish_refunds`]); the gateway's
+/// refund is idempotent.
 pub async fn refund(code: &str) -> Result<Done, AppError> {
     let who = require(Role::BoxOffice)?;
     let state = AppState::current()?;
@@ -65,20 +83,23 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
             "an order code is 12 letters and digits",
         ));
     }
-    let order: Option<(i64, i64, String, String, Option<String>, i32)> = sqlx::query_as(
-        "SELECT id, showtime_id, status, payment_method, charge_id, total_cents
-           FROM orders WHERE code = $1",
-    )
-    .bind(&code)
-    .fetch_optional(&state.db)
-    .await?;
-    let (order_id, showtime_id, status, method, charge, total) =
-        order.ok_or_else(|| AppError::not_found(format!("order {code}")))?;
+    let mut tx = state.db.begin().await?;
+    let order: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, status FROM orders WHERE code = $1 FOR UPDATE")
+            .bind(&code)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (order_id, status) = order.ok_or_else(|| AppError::not_found(format!("order {code}")))?;
     match status.as_str() {
         "fulfilled" => {}
-        "paid" => {
+        "paid" | "pending" => {
             return Err(AppError::Conflict {
                 message: format!("order {code} is still being completed; try again in a moment"),
+            });
+        }
+        "refunding" => {
+            return Err(AppError::Conflict {
+                message: format!("order {code} is being refunded already"),
             });
         }
         other => {
@@ -87,6 +108,66 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
             });
         }
     }
+    sqlx::query(
+        "UPDATE orders SET status = 'refunding', staff_id = $2, updated_at = now() WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(who.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        Some(who.id),
+        "order.refund",
+        &format!("order {code}"),
+        "asked",
+    )
+    .await?;
+    tx.commit().await?;
+    let refunded = finish_refund(&state, order_id).await?;
+    let money = crate::app::money::format_cents(refunded.total_cents);
+    Ok(Done {
+        message: format!(
+            "Order {code} refunded ({money}{}); its seats are free again.",
+            if refunded.cash {
+                ", to be paid back in cash"
+            } else {
+                " to the card"
+            }
+        ),
+        location: format!("/admin/showtimes/{}", refunded.showtime_id),
+        id: Some(order_id),
+    })
+}
+
+/// What a finished refund was.
+pub struct Refunded {
+    pub showtime_id: i64,
+    pub total_cents: i64,
+    pub cash: bool,
+}
+
+/// Finishes a `refunding` order: the gateway's refund (idempotent), then `refunded` with its
+/// tickets inactive and audited, then the seats freed. Refused (changing nothing) if the
+/// order is not `refunding`, or if the gateway does not refund.
+pub async fn finish_refund(state: &AppState, order_id: i64) -> Result<Refunded, AppError> {
+    let order: Option<RefundingRow> = sqlx::query_as(
+        "SELECT code, showtime_id, payment_method, charge_id, total_cents, staff_id
+           FROM orders WHERE id = $1 AND status = 'refunding'",
+    )
+    .bind(order_id)
+    .fetch_optional(&state.db)
+    .await?;
+    let RefundingRow {
+        code,
+        showtime_id,
+        payment_method: method,
+        charge_id: charge,
+        total_cents: total,
+        staff_id: staff,
+    } = order.ok_or_else(|| AppError::Conflict {
+        message: format!("order {order_id} is not being refunded"),
+    })?;
     if method == "card" {
         let charge = Charge {
             id: charge.ok_or(AppError::Internal)?,
@@ -95,17 +176,18 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
         state.payments.refund(&charge).await.map_err(|error| {
             tracing::error!(%error, order = code, "refund failed at the gateway");
             AppError::Conflict {
-                message: format!("the payment processor did not refund order {code}: {error}"),
+                message: format!(
+                    "the payment processor did not refund order {code} ({error}); it is retried"
+                ),
             }
         })?;
     }
     let mut tx = state.db.begin().await?;
     let updated = sqlx::query(
-        "UPDATE orders SET status = 'refunded', staff_id = $2, updated_at = now()
-          WHERE id = $1 AND status = 'fulfilled'",
+        "UPDATE orders SET status = 'refunded', updated_at = now()
+          WHERE id = $1 AND status = 'refunding'",
     )
     .bind(order_id)
-    .bind(who.id)
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
@@ -122,8 +204,8 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
     let money = crate::app::money::format_cents(i64::from(total));
     audit::record(
         &mut tx,
-        Some(who.id),
-        "order.refund",
+        staff,
+        "order.refunded",
         &format!("order {code}"),
         &format!(
             "{money} by {method}, {} seats of showtime {showtime_id}",
@@ -132,62 +214,76 @@ pub async fn refund(code: &str) -> Result<Done, AppError> {
     )
     .await?;
     tx.commit().await?;
-    free_seats(&state, showtime_id, &seats).await;
-    Ok(Done {
-        message: format!(
-            "Order {code} refunded ({money}{}); its seats are free again.",
-            if method == "cash" {
-                ", to be paid back in cash"
-            } else {
-                " to the card"
-            }
-        ),
-        location: format!("/admin/showtimes/{showtime_id}"),
-        id: Some(order_id),
+    free_seats(state, showtime_id, &seats).await;
+    Ok(Refunded {
+        showtime_id,
+        total_cents: i64::from(total),
+        cash: method == "cash",
     })
 }
 
-/// Seats Postgres no longer counts as taken: out of Redis' sold set, then the waiting line
-/// is served with them. A failure here is logged; the seats stay shown as taken until Redis
-/// is rebuilt from Postgres (nothing is sold twice either way).
-///
-/// The reconciler may have read the seats as sold just before the change was committed and
-/// mark them sold again just after this; so the same is done once more after its next pass,
-/// for the seats Postgres still has free (no active ticket, no block). Both steps are
-/// idempotent.
-async fn free_seats(state: &AppState, showtime_id: i64, seats: &[i64]) {
-    release_to_line(state, showtime_id, seats).await;
-    let (state, seats) = (state.clone(), seats.to_vec());
-    tokio::spawn(async move {
-        tokio::time::sleep(state.settings.reconcile_interval * 2).await;
-        let free: Result<Vec<i64>, _> = sqlx::query_scalar(
-            "SELECT s FROM unnest($2::bigint[]) s
-              WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.showtime_id = $1
-                                   AND t.seat_id = s AND t.active)
-                AND NOT EXISTS (SELECT 1 FROM seat_blocks b WHERE b.showtime_id = $1
-                                   AND b.seat_id = s)",
-        )
-        .bind(showtime_id)
-        .bind(&seats)
-        .fetch_all(&state.db)
-        .await;
-        match free {
-            Ok(free) if !free.is_empty() => release_to_line(&state, showtime_id, &free).await,
-            Ok(_) => {}
-            Err(error) => tracing::warn!(%error, "freed seats not checked again"),
-        }
-    });
+#[derive(sqlx::FromRow)]
+struct RefundingRow {
+    code: String,
+    showtime_id: i64,
+    payment_method: String,
+    charge_id: Option<String>,
+    total_cents: i32,
+    staff_id: Option<i64>,
 }
 
-async fn release_to_line(state: &AppState, showtime_id: i64, seats: &[i64]) {
-    match state.holds.unsell(&state.db, showtime_id, seats).await {
+/// The reconciler's part: refunds left `refunding` for a while (their process died, or the
+/// gateway failed) are finished. Failures are logged and tried again on the next pass.
+pub async fn finish_refunds(state: &AppState) -> Result<u32, sqlx::Error> {
+    let stuck: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'refunding'
+            AND updated_at < now() - make_interval(secs => $1) ORDER BY id LIMIT 100",
+    )
+    .bind(state.settings.payment_stale.as_secs_f64())
+    .fetch_all(&state.db)
+    .await?;
+    let mut finished = 0;
+    for order in stuck {
+        match finish_refund(state, order).await {
+            Ok(_) => finished += 1,
+            Err(error) => tracing::warn!(?error, order, "a refund could not be finished yet"),
+        }
+    }
+    Ok(finished)
+}
+
+/// Seats that may no longer be taken: those of `seats` Postgres has free (no active ticket,
+/// no block) leave Redis' sold set, and the waiting line is served with them. A failure here
+/// is logged; the reconciler frees seats Redis still counts as sold while Postgres has them
+/// free (`reconciler::free_stale`), so none stays taken for good.
+pub(crate) async fn free_seats(state: &AppState, showtime_id: i64, seats: &[i64]) {
+    let free: Result<Vec<i64>, _> = sqlx::query_scalar(
+        "SELECT s FROM unnest($2::bigint[]) s
+          WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.showtime_id = $1
+                               AND t.seat_id = s AND t.active)
+            AND NOT EXISTS (SELECT 1 FROM seat_blocks b WHERE b.showtime_id = $1
+                               AND b.seat_id = s)",
+    )
+    .bind(showtime_id)
+    .bind(seats)
+    .fetch_all(&state.db)
+    .await;
+    let free = match free {
+        Ok(free) if free.is_empty() => return,
+        Ok(free) => free,
+        Err(error) => {
+            tracing::warn!(%error, "freed seats not released now; the reconciler will");
+            return;
+        }
+    };
+    match state.holds.unsell(&state.db, showtime_id, &free).await {
         Ok(0) => return,
         Ok(_) => {}
         Err(error) => {
             tracing::error!(
                 ?error,
                 showtime_id,
-                "freed seats could not be released in Redis"
+                "freed seats could not be released in Redis; the reconciler will"
             );
             return;
         }
@@ -268,8 +364,8 @@ pub async fn block(showtime_id: i64, seats: &str, reason: &str) -> Result<Done, 
         }
     }
     if let Err(error) = tx.commit().await {
-        // Redis has them blocked, Postgres does not: undo in Redis.
-        let _ = state.holds.unsell(&state.db, showtime_id, &ids).await;
+        // Redis has them blocked, Postgres (probably) not: free what Postgres has free.
+        free_seats(&state, showtime_id, &ids).await;
         return Err(error.into());
     }
     Ok(Done {
