@@ -39,6 +39,8 @@ test('staff make a movie, a room and a showtime, watch it sell and refund a seat
   page,
   browser,
 }) => {
+  // Four browsers and a dozen page loads: longer than one booking.
+  test.setTimeout(90_000);
   const stamp = Date.now().toString(36);
   const title = `Staff Premiere ${stamp}`;
   const room = `Room ${stamp}`;
