@@ -114,6 +114,7 @@ test('staff make a movie, a room and a showtime, watch it sell and refund a seat
     await waiting.getByLabel('Seats needed').selectOption('1');
     await waiting.getByRole('button', { name: 'Join the waiting line' }).click();
     await expect(waiting.getByTestId('line-position')).toHaveText('You are number 1 in line');
+    await expect(page.locator('#line-length')).toHaveText('1');
 
     // Box office refunds the order: the seat goes to the line, not back on sale.
     await page.getByRole('button', { name: `Refund order ${code}` }).click();

@@ -1,9 +1,10 @@
 //! `/admin/showtimes/:id`: a showtime's live sales dashboard, and its box office.
 //!
 //! The counts and the seat map follow the public live feed (the same WebSocket every
-//! visitor's map uses, which names nobody); whenever the sold count changes, the revenue,
-//! the sales chart and the orders are read again. Below: block and unblock seats, sell at
-//! the counter, refund an order, cancel the showtime, the orders as CSV.
+//! visitor's map uses, which names nobody); whenever a seat changes, and every few seconds
+//! (for the waiting line's length), the revenue, the line, the sales chart and the orders are
+//! read again. Below: block and unblock seats, sell at the counter, refund an order, cancel
+//! the showtime, the orders as CSV.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -17,6 +18,9 @@ use crate::app::catalog::{ShowtimeDetail, showtime};
 use crate::app::error::AppError;
 use crate::app::money::format_cents;
 use crate::app::pages::{ErrorPanel, id_param};
+
+/// How often the dashboard reads its figures again, besides on every seat change.
+const REFRESH_SECS: u64 = 3;
 
 #[component]
 pub fn AdminShowtime() -> impl IntoView {
@@ -63,7 +67,21 @@ fn Live(detail: ShowtimeDetail, booking: BookingState) -> impl IntoView {
     let held = count(&[SeatState::Held, SeatState::Mine]);
     let free = count(&[SeatState::Available]);
     let showtime_id = detail.id;
-    let sales = Resource::new(move || taken.get(), move |_| load_dashboard(showtime_id));
+    // The waiting line's length is not in the seat feed (a socket hears only its own place):
+    // besides every change of the seats, the figures are read again every few seconds.
+    let tick = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || tick.update(|t| *t = t.wrapping_add(1)),
+            std::time::Duration::from_secs(REFRESH_SECS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let sales = Resource::new(
+        move || (taken.get(), held.get(), tick.get()),
+        move |_| load_dashboard(showtime_id),
+    );
     let seats = detail
         .layout
         .seats
