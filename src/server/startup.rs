@@ -71,16 +71,21 @@ pub async fn run() -> ExitCode {
     }
 }
 
-/// `marquee admin create-user --email <email> --role admin|box_office` (password from
-/// `MARQUEE_PASSWORD` or standard input).
+const USAGE: &str = "usage:
+  marquee admin create-user --email <email> --role admin|box_office
+  marquee admin set-password --email <email>
+  marquee admin disable-user --email <email>
+  marquee admin enable-user --email <email>
+Passwords are read from MARQUEE_PASSWORD, or else the first line of standard input.";
+
+/// `marquee admin create-user|set-password|disable-user|enable-user --email <email> …`
+/// (`server::staff::accounts::admin_command`).
 async fn admin_command(args: &[String]) -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
-        Some("create-user") => super::staff::accounts::create_user_command(&args[1..]).await,
-        _ => Err(
-            "usage: marquee admin create-user --email <email> --role admin|box_office \
-                  (the password from MARQUEE_PASSWORD or the first line of standard input)"
-                .to_string(),
-        ),
+        Some(command @ ("create-user" | "set-password" | "disable-user" | "enable-user")) => {
+            super::staff::accounts::admin_command(command, &args[1..]).await
+        }
+        _ => Err(USAGE.to_string()),
     };
     match outcome {
         Ok(message) => {

@@ -364,3 +364,129 @@ async fn overlapping_showtimes_scheduled_at_once_are_refused_but_one() {
         "{statuses:?}"
     );
 }
+
+#[tokio::test]
+async fn an_admin_disables_an_account_and_sets_passwords_but_never_the_last_admin_out() {
+    let app = spawn_app().await;
+    let admin = staff(&app, Role::Admin).await;
+    let clerk = staff(&app, Role::BoxOffice).await;
+    let (status, accounts) = form(&admin, "staff/list", &[]).await;
+    assert_eq!(status, 200, "{accounts}");
+    let id_of = |role: &str| {
+        accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == role)
+            .map(|a| a["id"].as_i64().unwrap().to_string())
+            .unwrap()
+    };
+    let (admin_id, clerk_id) = (id_of("admin"), id_of("box_office"));
+    let clerk_email = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "box_office")
+        .unwrap()["email"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(form(&clerk, "overview", &[]).await.0, 200);
+    // Disabled: the clerk's session ends at once, and signing in fails like a wrong password.
+    let (status, done) = form(
+        &admin,
+        "staff/disabled",
+        &[("id", &clerk_id), ("disabled", "true")],
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(form(&clerk, "overview", &[]).await.0, 401);
+    let again = app.session();
+    let (status, body) = form(
+        &again,
+        "login",
+        &[
+            ("email", &clerk_email),
+            ("password", PASSWORD),
+            ("next", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("bad_credentials"))
+    );
+    // Enabled again, with a new password; the old one no longer works.
+    assert_eq!(
+        form(
+            &admin,
+            "staff/disabled",
+            &[("id", &clerk_id), ("disabled", "false")]
+        )
+        .await
+        .0,
+        200
+    );
+    let (status, body) = form(
+        &admin,
+        "staff/password",
+        &[("id", &clerk_id), ("password", "short")],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        form(
+            &admin,
+            "staff/password",
+            &[("id", &clerk_id), ("password", "a-brand-new-password")]
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        form(
+            &again,
+            "login",
+            &[
+                ("email", &clerk_email),
+                ("password", PASSWORD),
+                ("next", "")
+            ]
+        )
+        .await
+        .0,
+        401
+    );
+    assert_eq!(
+        form(
+            &again,
+            "login",
+            &[
+                ("email", &clerk_email),
+                ("password", "a-brand-new-password"),
+                ("next", "")
+            ]
+        )
+        .await
+        .0,
+        200
+    );
+    // The only admin cannot be disabled.
+    let (status, body) = form(
+        &admin,
+        "staff/disabled",
+        &[("id", &admin_id), ("disabled", "true")],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
+    let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log WHERE action LIKE 'staff.%' AND action <> 'staff.create' ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(actions, ["staff.disable", "staff.enable", "staff.password"]);
+}

@@ -63,6 +63,9 @@ const CALLS: &[(&str, bool)] = &[
     ("catalog/showtime", false),
     ("catalog/showtime/cancel", false),
     ("staff", false),
+    ("staff/list", false),
+    ("staff/disabled", false),
+    ("staff/password", false),
 ];
 
 #[tokio::test]

@@ -220,6 +220,55 @@ pub async fn create_staff(email: String, password: String, role: String) -> Resu
     answer(outcome, "/admin/staff")
 }
 
+/// Every staff account.
+#[server(prefix = "/api/admin", endpoint = "staff/list")]
+pub async fn staff_accounts() -> Result<Vec<super::StaffAccount>, AppError> {
+    staff::require(Role::Admin)?;
+    staff::team::list(&crate::server::AppState::current()?.db).await
+}
+
+/// Disables an account (`disabled` = `true`: it cannot sign in, its sessions end) or enables
+/// it again.
+#[server(prefix = "/api/admin", endpoint = "staff/disabled", input = PostUrl)]
+pub async fn set_staff_disabled(id: i64, disabled: bool) -> Result<Done, AppError> {
+    let outcome = async {
+        let by = staff::require(Role::Admin)?;
+        let db = &crate::server::AppState::current()?.db;
+        let email = staff::team::set_disabled(db, id, disabled, Some(&by)).await?;
+        Ok(Done {
+            message: format!(
+                "{email} {}.",
+                if disabled {
+                    "can no longer sign in"
+                } else {
+                    "can sign in again"
+                }
+            ),
+            location: "/admin/staff".into(),
+            id: Some(id),
+        })
+    }
+    .await;
+    answer(outcome, "/admin/staff")
+}
+
+/// Sets an account's password (its sessions end).
+#[server(prefix = "/api/admin", endpoint = "staff/password", input = PostUrl)]
+pub async fn set_staff_password(id: i64, password: String) -> Result<Done, AppError> {
+    let outcome = async {
+        let by = staff::require(Role::Admin)?;
+        let db = &crate::server::AppState::current()?.db;
+        let email = staff::team::set_password(db, id, &password, Some(&by)).await?;
+        Ok(Done {
+            message: format!("New password set for {email}."),
+            location: "/admin/staff".into(),
+            id: Some(id),
+        })
+    }
+    .await;
+    answer(outcome, "/admin/staff")
+}
+
 // --- Box office ------------------------------------------------------------------------------
 
 /// Refunds a paid order: the charge is refunded, the seats go to the waiting line first.

@@ -164,6 +164,18 @@ pub struct OrderLine {
     pub created_at: String,
 }
 
+/// A staff account, as the staff page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAccount {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    /// Cannot sign in (someone who left).
+    pub disabled: bool,
+    /// Locked for now after wrong passwords.
+    pub locked: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub id: i64,

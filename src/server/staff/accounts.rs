@@ -170,13 +170,13 @@ pub async fn login(email: &str, password: &str) -> Result<Staff, AppError> {
     }
     let row = sqlx::query_as::<_, AccountRow>(
         "SELECT id, email, password_hash, role, locked_until
-           FROM staff_users WHERE email = $1",
+           FROM staff_users WHERE email = $1 AND disabled_at IS NULL",
     )
     .bind(&email)
     .fetch_optional(&state.db)
     .await?;
     let Some(row) = row else {
-        // An unknown email is answered as a known one would be, locking included (counted
+        // An unknown (or disabled) email is answered as a known one would be, locking included (counted
         // from the audit log), so the answers tell nothing about which accounts exist.
         let recent: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND target = $1
@@ -305,7 +305,7 @@ pub async fn session_user(state: &AppState, token: &str) -> Result<Option<Staff>
     }
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "SELECT u.id, u.email, u.role FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id
-          WHERE s.token_hash = $1 AND s.expires_at > now()",
+          WHERE s.token_hash = $1 AND s.expires_at > now() AND u.disabled_at IS NULL",
     )
     .bind(token_hash(token))
     .fetch_optional(&state.db)
@@ -333,17 +333,18 @@ fn set_cookie(state: &AppState, token: &str, max_age: u64) -> Result<(), AppErro
     Ok(())
 }
 
-/// `marquee admin create-user --email <email> --role admin|box_office`: the password is read
-/// from `MARQUEE_PASSWORD`, or else from the first line of standard input (never from an
-/// argument, which other users of the machine could see).
-pub async fn create_user_command(args: &[String]) -> Result<String, String> {
+/// `marquee admin <command>`: `create-user --email <email> --role admin|box_office`,
+/// `set-password --email <email>` (the password from `MARQUEE_PASSWORD`, or else the first
+/// line of standard input, never an argument, which other users of the machine could see),
+/// `disable-user --email <email>`, `enable-user --email <email>`.
+pub async fn admin_command(command: &str, args: &[String]) -> Result<String, String> {
     let mut email = None;
     let mut role = Role::Admin;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--email" => email = rest.next().cloned(),
-            "--role" => {
+            "--role" if command == "create-user" => {
                 let name = rest.next().map(String::as_str).unwrap_or_default();
                 role = Role::parse(name)
                     .ok_or(format!("unknown role {name:?}: admin or box_office"))?;
@@ -352,27 +353,61 @@ pub async fn create_user_command(args: &[String]) -> Result<String, String> {
         }
     }
     let email = email.ok_or("--email is required")?;
-    let password = match std::env::var("MARQUEE_PASSWORD") {
-        Ok(password) if !password.is_empty() => password,
-        _ => {
-            let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| format!("reading the password: {e}"))?;
-            line.trim_end_matches(['\r', '\n']).to_string()
-        }
-    };
     let settings = crate::server::Settings::from_env().map_err(|e| e.to_string())?;
     let db = crate::server::db::pool(&settings).map_err(|e| format!("database: {e}"))?;
     crate::server::db::migrate(&db)
         .await
         .map_err(|e| format!("database: {e}"))?;
-    let id = create_user(&db, &email, &password, role, None)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(format!(
-        "staff account {id} made: {} ({})",
-        email.trim().to_lowercase(),
-        role.as_str()
-    ))
+    let shown = email.trim().to_lowercase();
+    match command {
+        "create-user" => {
+            let id = create_user(&db, &email, &read_password()?, role, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "staff account {id} made: {shown} ({})",
+                role.as_str()
+            ))
+        }
+        "set-password" => {
+            let id = super::team::find(&db, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            super::team::set_password(&db, id, &read_password()?, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!("new password set for {shown}; its sessions ended"))
+        }
+        "disable-user" | "enable-user" => {
+            let id = super::team::find(&db, &email)
+                .await
+                .map_err(|e| e.to_string())?;
+            let disable = command == "disable-user";
+            super::team::set_disabled(&db, id, disable, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(format!(
+                "{shown} {}",
+                if disable {
+                    "disabled; its sessions ended"
+                } else {
+                    "enabled"
+                }
+            ))
+        }
+        other => Err(format!("unknown command {other:?}")),
+    }
+}
+
+fn read_password() -> Result<String, String> {
+    match std::env::var("MARQUEE_PASSWORD") {
+        Ok(password) if !password.is_empty() => Ok(password),
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("reading the password: {e}"))?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! - [`catalog`]: movies, theaters, auditoriums and their layouts, the schedule.
 //! - [`box_office`]: refunds, blocked seats, counter sales, check-in.
 //! - [`reports`]: orders as CSV.
+//! - [`team`]: the list of accounts, disabling one, setting a password.
 //! - [`respond`]: how a staff form's outcome is answered (a redirect for a browser, JSON
 //!   otherwise).
 //!
@@ -23,6 +24,7 @@ pub mod catalog;
 pub mod dashboard;
 pub mod reports;
 pub mod respond;
+pub mod team;
 
 use axum::extract::{Request, State};
 use axum::http::header::{ACCEPT, LOCATION, REFERER, SET_COOKIE};

@@ -17,7 +17,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
-use super::api::{audit_log, load_overview, signed_in, take_flash};
+use super::api::{audit_log, load_overview, signed_in, staff_accounts, take_flash};
 use super::{Me, Role};
 use crate::app::pages::ErrorPanel;
 
@@ -298,8 +298,20 @@ pub fn AdminAudit() -> impl IntoView {
 /// `/admin/staff`: make a staff account.
 #[component]
 pub fn AdminStaff() -> impl IntoView {
+    let accounts = Resource::new(|| (), |_| staff_accounts());
     view! {
         <Frame title="Staff accounts".into()>
+            <Suspense fallback=|| {
+                view! { <p class="loading">"Loading…"</p> }
+            }>
+                {move || Suspend::new(async move {
+                    match accounts.await {
+                        Ok(accounts) => accounts_table(accounts).into_any(),
+                        Err(error) => view! { <ErrorPanel error what="staff" /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <h2>"New account"</h2>
             <form method="post" action="/api/admin/staff" class="staff-form">
                 <label>"Email" <input type="email" name="email" required /></label>
                 <label>
@@ -321,5 +333,72 @@ pub fn AdminStaff() -> impl IntoView {
                 <button type="submit">"Make the account"</button>
             </form>
         </Frame>
+    }
+}
+
+fn accounts_table(accounts: Vec<super::StaffAccount>) -> impl IntoView {
+    let rows = accounts
+        .into_iter()
+        .map(|a| {
+            let state = if a.disabled {
+                "disabled"
+            } else if a.locked {
+                "locked for now"
+            } else {
+                "active"
+            };
+            let id = a.id.to_string();
+            let toggle = if a.disabled { "Enable" } else { "Disable" };
+            let label = format!("{toggle} {}", a.email);
+            let password_label = format!("New password for {}", a.email);
+            view! {
+                <tr data-staff=a.email.clone()>
+                    <td>{a.email.clone()}</td>
+                    <td>{a.role.as_str()}</td>
+                    <td class="staff-state">{state}</td>
+                    <td>
+                        <form method="post" action="/api/admin/staff/disabled" class="inline">
+                            <input type="hidden" name="id" value=id.clone() />
+                            <input
+                                type="hidden"
+                                name="disabled"
+                                value=if a.disabled { "false" } else { "true" }
+                            />
+                            <button type="submit" aria-label=label>
+                                {toggle}
+                            </button>
+                        </form>
+                    </td>
+                    <td>
+                        <form method="post" action="/api/admin/staff/password" class="inline">
+                            <input type="hidden" name="id" value=id />
+                            <input
+                                type="password"
+                                name="password"
+                                required
+                                minlength="12"
+                                autocomplete="new-password"
+                                aria-label=password_label
+                            />
+                            <button type="submit">"Set"</button>
+                        </form>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="staff-table" id="staff-accounts">
+            <thead>
+                <tr>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"State"</th>
+                    <th scope="col">"Sign-in"</th>
+                    <th scope="col">"Password"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
