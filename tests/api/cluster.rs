@@ -78,27 +78,32 @@ impl Cluster {
             .join(",")
     }
 
-    /// The port of the primary that owns `key`'s slot.
+    /// The port of the primary that owns `key`'s slot, as the first node that answers tells
+    /// (a killed primary answers nothing).
     fn owner(&self, key: &str) -> u16 {
-        let slot: u16 = redis_cli(self.ports[0], &["cluster", "keyslot", key])
-            .trim()
-            .parse()
-            .unwrap();
-        // `CLUSTER SLOTS` as text: start, end, then the primary's address and port.
-        let slots = redis_cli(self.ports[0], &["cluster", "slots"]);
-        let lines: Vec<&str> = slots.lines().map(str::trim).collect();
-        let mut i = 0;
-        while i + 3 < lines.len() {
-            if let (Ok(start), Ok(end)) = (lines[i].parse::<u16>(), lines[i + 1].parse::<u16>())
-                && lines[i + 2] == "127.0.0.1"
-                && let Ok(port) = lines[i + 3].parse::<u16>()
-                && (start..=end).contains(&slot)
-            {
-                return port;
+        for port in &self.ports {
+            let Ok(slot) = redis_cli(*port, &["cluster", "keyslot", key])
+                .trim()
+                .parse::<u16>()
+            else {
+                continue;
+            };
+            // `CLUSTER SLOTS` as text: start, end, then the primary's address and port.
+            let slots = redis_cli(*port, &["cluster", "slots"]);
+            let lines: Vec<&str> = slots.lines().map(str::trim).collect();
+            let mut i = 0;
+            while i + 3 < lines.len() {
+                if let (Ok(start), Ok(end)) = (lines[i].parse::<u16>(), lines[i + 1].parse::<u16>())
+                    && lines[i + 2] == "127.0.0.1"
+                    && let Ok(owner) = lines[i + 3].parse::<u16>()
+                    && (start..=end).contains(&slot)
+                {
+                    return owner;
+                }
+                i += 1;
             }
-            i += 1;
         }
-        panic!("no owner for slot {slot}: {slots}");
+        panic!("no node tells the owner of {key}");
     }
 
     fn kill(&mut self, port: u16) {
