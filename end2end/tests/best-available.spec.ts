@@ -52,6 +52,8 @@ function strandedBeside(map: MapSeat[], mine: MapSeat[]): MapSeat[] {
 test('best available for 1, 2, 4 and 6 seats on a partly sold room: side by side, none left alone', async ({
   browser,
 }) => {
+  // Several browsers on one showtime: slow on a loaded 2-core machine.
+  test.setTimeout(60_000);
   // Someone holds a scatter of seats around the sweet spot (row K, the centre).
   const spoiler = await (await browser.newContext()).newPage();
   await openShowtimeIn(spoiler, 'Grand Hall', 1);

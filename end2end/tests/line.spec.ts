@@ -13,6 +13,8 @@ async function joinLine(page: Page, party: string) {
 test('freed seats go to the head of the line, and everyone sees their place move', async ({
   browser,
 }) => {
+  // Several browsers on one showtime: slow on a loaded 2-core machine.
+  test.setTimeout(60_000);
   const [a, b, c] = await visitors(browser, 3, 'Screening Room', 3);
   try {
     // Nothing to wait for while seats are free.
