@@ -2,12 +2,20 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run test test-cluster faults setup cluster cluster-stop bench bench-cluster wasm-size fmt
+.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-cluster wasm-size bench-load fmt
 
-## Install what is missing, start Postgres and Redis, then build and serve the demo
-## at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start).
+## Install what is missing, start Postgres and Redis, then build for release and serve the
+## demo at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start): the
+## optimised bundles, precompressed, under content-hashed names cached for a year.
 run: setup
-	cargo leptos serve
+	scripts/build.sh --release
+	LEPTOS_SITE_ROOT=target/site target/release/marquee
+
+## For development: debug build, rebuilt and reloaded on every change (`cargo leptos watch`).
+## The staff bundle is built once at the start: after changing a staff page, run it again.
+dev: setup
+	scripts/build.sh
+	cargo leptos watch
 
 ## Every check and test suite; ends with "N passed, N failed".
 test:
@@ -32,13 +40,13 @@ setup:
 ## server is built as for `make run`. Data in /var/lib/marquee/cluster, logs in
 ## target/cluster-logs; `scripts/cluster.sh status` reports on each part.
 cluster: setup
-	cargo leptos build
+	scripts/build.sh
 	@scripts/cluster.sh up
 
 ## The cluster suite alone (make test runs it too): a fresh topology, a flash sale through
 ## HAProxy with an instance and a Redis primary killed mid-sale, then the topology stopped.
 test-cluster: setup
-	env -u RUSTFLAGS cargo leptos build
+	scripts/build.sh
 	@scripts/test-cluster.sh
 
 ## Stops everything `make cluster` started (the data stays for the next `make cluster`).
@@ -57,9 +65,15 @@ bench: setup
 bench-cluster: setup
 	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench cluster
 
-## Release build of the browser bundle, and its size raw, gzip and brotli.
+## Release build of both browser bundles, their sizes raw, gzip and brotli, and the visitor
+## bundle's brotli size against its budget (`make test` runs the same check).
 wasm-size: setup
 	@scripts/wasm-size.sh
+
+## The showtime page's load in Chromium (release build, CPU 4x slower, slow 3G): time to the
+## seat map's first paint and to hydration, first and repeat visit.
+bench-load: setup
+	@scripts/bench-load.sh
 
 ## Format Rust code and view! macros.
 fmt:

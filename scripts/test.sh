@@ -7,7 +7,8 @@
 # scenarios (tests/faults: private Postgres and Redis, the binary killed at failpoints), and
 # the Playwright suite (Debian Chromium against the real server, on its own database and
 # Redis index), and the cluster suite (scripts/test-cluster.sh: the whole `make cluster`
-# topology, real processes, with an instance and a Redis primary killed mid-sale).
+# topology, real processes, with an instance and a Redis primary killed mid-sale), and the
+# release browser bundle's size against its budget (scripts/wasm-size.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +55,7 @@ check "leptosfmt --check" leptosfmt --check src
 # armed FAILPOINTS variable they do nothing).
 check "clippy (ssr, failpoints)" cargo clippy --features ssr,failpoints --all-targets -- -D warnings
 check "clippy (hydrate)" cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+check "clippy (staff bundle)" cargo clippy --lib --features staff-bundle --target wasm32-unknown-unknown -- -D warnings
 
 # --- Rust unit and integration tests -----------------------------------------------------------
 # One invocation: unit tests, tests/api, and tests/faults, whose default is a short seeded
@@ -81,9 +83,8 @@ failed=$((failed + rust_failed))
 # --- End-to-end: Playwright against the real server -------------------------------------------
 section "end-to-end (Playwright, Chromium)"
 e2e() {
-  # cargo-leptos adds --cfg erase_components itself; passing it twice would change the
-  # flags and rebuild every dependency.
-  env -u RUSTFLAGS cargo leptos build || return 1
+  # The server and both browser bundles (debug).
+  scripts/build.sh || return 1
   psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || return 1
   psql "$PG_SERVER/postgres" -qX -c "CREATE DATABASE $E2E_DB" || return 1
   redis-cli -n 2 flushdb >/dev/null || return 1
@@ -146,6 +147,10 @@ fi
 passed=$((passed + cluster_passed))
 failed=$((failed + cluster_failed))
 [ "$cluster_failed" -eq 0 ] || failures+=("cluster ($cluster_failed)")
+
+# --- The browser bundle's weight -----------------------------------------------------------------
+# Last: a release build of both bundles (it leaves content-hashed release files in target/site).
+check "visitor bundle within its budget (release, brotli)" scripts/wasm-size.sh
 
 echo
 if ((${#failures[@]})); then

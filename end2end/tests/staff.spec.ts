@@ -146,3 +146,35 @@ test('a visitor is sent to sign in, and a wrong password is refused @ssr', async
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.locator('#flash')).toHaveText('Wrong email or password');
 });
+
+// The staff pages hydrate with a bundle of their own, which moviegoers' pages never load;
+// a link from one area to the other loads the page with its own bundle, hydrated.
+test('staff and moviegoer pages load their own bundle, and links between them work', async ({
+  page,
+}) => {
+  const bundles = () =>
+    page.evaluate(() =>
+      performance
+        .getEntriesByType('resource')
+        .map((entry) => new URL(entry.name).pathname)
+        .filter((path) => path.endsWith('.wasm')),
+    );
+  await signIn(page);
+  await waitForHydration(page);
+  expect(await bundles()).toEqual([expect.stringMatching(/^\/pkg\/marquee-staff(\.[0-9a-f]{16})?\.wasm$/)]);
+
+  // The header's brand link leads out of the staff area: a moviegoer's page, hydrated with
+  // the visitor bundle.
+  await page.getByRole('link', { name: 'Marquee', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await waitForHydration(page);
+  expect(await bundles()).toEqual([expect.stringMatching(/^\/pkg\/marquee(\.[0-9a-f]{16})?\.wasm$/)]);
+  // And the moviegoer's side still routes in the browser: open a movie, then a showtime.
+  await page.locator('.movie-list a[href^="/movies/"]').first().click();
+  await expect(page).toHaveURL(/\/movies\/\d+$/);
+  await page.locator('a[href^="/showtimes/"]').first().click();
+  await expect(page).toHaveURL(/\/showtimes\/\d+$/);
+  await expect(page.locator('[data-seat-id]').first()).toBeVisible();
+  await waitForLive(page);
+  expect(await bundles()).toHaveLength(1);
+});

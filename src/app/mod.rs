@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod booking;
+pub mod bundle;
 pub mod catalog;
 pub mod error;
 pub mod money;
@@ -13,29 +14,76 @@ pub mod platform;
 pub mod status;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, provide_meta_context};
+use leptos_meta::{Link, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{A, Route, Router, Routes},
     path,
 };
 
+// Each browser bundle compiles only its own area's pages (`bundle.rs`); in it, the other
+// area's routes lead to `OtherArea`, which loads that page afresh, with the bundle that has it.
+// The server renders every page.
+#[cfg(not(all(
+    feature = "hydrate",
+    not(any(feature = "ssr", feature = "staff-bundle"))
+)))]
 use admin::{
     AdminAudit, AdminAuditorium, AdminBox, AdminHome, AdminLogin, AdminMovie, AdminSchedule,
     AdminShowtime, AdminStaff, AdminTheater,
 };
-use pages::{BookingsPage, HomePage, MoviePage, NotFound, OrderPage, ShowtimePage};
+#[cfg(all(feature = "staff-bundle", not(feature = "ssr")))]
+use bundle::{
+    OtherArea as BookingsPage, OtherArea as HomePage, OtherArea as MoviePage,
+    OtherArea as OrderPage, OtherArea as ShowtimePage,
+};
+#[cfg(all(
+    feature = "hydrate",
+    not(any(feature = "ssr", feature = "staff-bundle"))
+))]
+use bundle::{
+    OtherArea as AdminAudit, OtherArea as AdminAuditorium, OtherArea as AdminBox,
+    OtherArea as AdminHome, OtherArea as AdminLogin, OtherArea as AdminMovie,
+    OtherArea as AdminSchedule, OtherArea as AdminShowtime, OtherArea as AdminStaff,
+    OtherArea as AdminTheater,
+};
+use pages::NotFound;
+#[cfg(not(all(feature = "staff-bundle", not(feature = "ssr"))))]
+use pages::{BookingsPage, HomePage, MoviePage, OrderPage, ShowtimePage};
 
 /// The HTML document around the app; the server renders it, the browser never re-renders it.
+/// It links the stylesheet and the browser bundle of the page's area ([`bundle::Bundle`]),
+/// under the names the build gave them (content-hashed in a release build).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let files = crate::server::assets::for_this_page();
+    let nonce = leptos::nonce::use_nonce();
+    // What Leptos' `HydrationScripts` does, with our file names: start fetching the bundle
+    // at once, then load the module and hydrate.
+    let start = format!(
+        "import init, {{ hydrate }} from {:?}; init({{ module_or_path: {:?} }}).then(() => hydrate());",
+        files.js, files.wasm
+    );
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <AutoReload options />
+                <link id="leptos" rel="stylesheet" href=files.css />
+                <link rel="modulepreload" href=files.js.clone() />
+                <link
+                    rel="preload"
+                    href=files.wasm.clone()
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin="anonymous"
+                />
+                <script type="module" nonce=nonce>
+                    {start}
+                </script>
                 <MetaTags />
             </head>
             <body>
@@ -61,7 +109,6 @@ pub fn App() -> impl IntoView {
     // complete without JavaScript and the status code (404 for an unknown showtime) is known
     // before the first byte is sent.
     view! {
-        <Stylesheet id="leptos" href="/pkg/marquee.css" />
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
         <Router>
             <header class="site-header">

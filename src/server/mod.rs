@@ -12,6 +12,8 @@
 //! - [`session`]: the anonymous session cookie and cross-site request checks.
 //! - [`staff`]: staff accounts and sessions, the `/admin` side: catalog, box office,
 //!   reports, the audit log.
+//! - [`assets`]: the browser's files under `/pkg/`: which bundle a page links (content-hashed
+//!   names in a release build), served precompressed with long-lived caching.
 //! - [`headers`]: security headers on every response, and the CSP nonce of inline scripts.
 //! - [`body`]: the `/api/` body size limit, and refusing a request without a reset.
 //! - [`client`]: the client's address (behind trusted proxies too), which limits key on.
@@ -24,6 +26,7 @@
 //! - [`startup`]: building the router and the running application, and shutting it down.
 //! - [`telemetry`]: logs (text or JSON), metrics and `GET /metrics`.
 
+pub mod assets;
 pub mod body;
 pub mod booking;
 pub mod cache;

@@ -236,6 +236,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest_service("/pkg", super::assets::service(&state.settings.site_root))
         .route("/metrics", get(telemetry::metrics::scrape))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
         .route("/tickets/{token}/qr.svg", get(super::tickets::qr_svg))

@@ -30,6 +30,8 @@ use crate::app::error::AppError;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// The names pages link for the stylesheet and bundles (`assets.rs`).
+    pub assets: Arc<super::assets::Assets>,
     pub db: PgPool,
     /// A streaming replica for catalog reads, if configured (see [`db::Replica`]).
     pub replica: Option<Replica>,
@@ -111,6 +113,7 @@ impl AppState {
         };
         let tickets = TicketSigner::new(settings.ticket_secret.as_ref().map(|s| s.expose()));
         Ok(Self {
+            assets: Arc::new(super::assets::Assets::load(&settings.site_root)),
             leptos_options,
             replica: Replica::new(&settings)?,
             db,

@@ -7,6 +7,7 @@
 mod helpers;
 
 mod api;
+mod assets;
 mod best;
 mod caching;
 mod cluster;
