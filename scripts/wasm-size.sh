@@ -7,11 +7,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 
-# Budgets in KiB of brotli, a little above the sizes measured when they were set (the
-# visitor bundle 415.7 KiB): raise one only with a reason in the commit that does. The goal
+# Budgets in KiB of brotli, a little above the sizes measured when they were set (visitor
+# 415.7 KiB, staff 344.5 KiB): raise one only with a reason in the commit that does. The goal
 # for the visitor bundle is 250 KiB (see README, Measurements).
 VISITOR_BUDGET_KIB=425
-STAFF_BUDGET_KIB=400
+STAFF_BUDGET_KIB=355
 
 scripts/build.sh --release --frontend-only >&2
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
