@@ -24,7 +24,7 @@ const WATCH_HYDRATION = () => {
       window.__hydratedAt = performance.now();
       observer.disconnect();
     }
-  }).observe(document.documentElement, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
 };
 
 async function visit(context, url) {

@@ -14,6 +14,9 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -285,6 +288,22 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             headers::middleware,
         ))
+        // Pages and API answers are compressed for clients that accept it (a showtime page's
+        // HTML is ~190 KB, ~10 KB in brotli): outside the caching layer, which hashes the body
+        // as rendered. Files already compressed (`/pkg/`) pass as they are; a WebSocket's
+        // upgrade answer is never touched.
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                .compress_when(DefaultPredicate::new().and(
+                    |status: StatusCode,
+                     _: axum::http::Version,
+                     _: &axum::http::HeaderMap,
+                     _: &axum::http::Extensions| {
+                        status != StatusCode::SWITCHING_PROTOCOLS
+                    },
+                )),
+        )
         // A request (up to a WebSocket's upgrade) gets this long; 503 rather than 408, which
         // would invite browsers to resend it on their own.
         .layer(TimeoutLayer::with_status_code(

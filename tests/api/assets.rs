@@ -1,6 +1,6 @@
 //! The browser's files: each page links its area's bundle under the names the build gave
 //! them; `/pkg/` answers precompressed when the browser takes it, immutable under a hashed
-//! name and revalidated under a plain one.
+//! name and revalidated under a plain one; pages come compressed.
 
 use std::path::PathBuf;
 
@@ -142,6 +142,17 @@ async fn bundles_come_precompressed_and_hashed_names_are_immutable() {
         assert_eq!(header(&plain, CONTENT_ENCODING), None);
         assert_eq!(&plain.bytes().await.unwrap()[..], b"\0asm hashed visitor");
     }
+
+    // Pages are compressed on the fly for a browser that takes it.
+    let (showtime, _) = app.showtime_in("Grand Hall").await;
+    let page = get(format!("/showtimes/{showtime}"), Some("br")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(header(&page, CONTENT_ENCODING).as_deref(), Some("br"));
+    let compressed = page.bytes().await.unwrap().len();
+    let plain = get(format!("/showtimes/{showtime}"), None).await.unwrap();
+    assert_eq!(header(&plain, CONTENT_ENCODING), None);
+    let plain = plain.bytes().await.unwrap().len();
+    assert!(compressed * 5 < plain, "{compressed} bytes compressed, {plain} plain");
 
     // A plain name may change content under the same URL: revalidated every time.
     let plain = get("/pkg/marquee.wasm".into(), Some("br")).await.unwrap();
