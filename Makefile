@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-cluster wasm-size bench-load fmt
+.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-cluster bench-designs wasm-size bench-load fmt
 
 ## Install what is missing, start Postgres and Redis, then build for release and serve the
 ## demo at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start): the
@@ -64,6 +64,12 @@ bench: setup
 ## Redis servers (redis-server and redis-cli on PATH).
 bench-cluster: setup
 	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench cluster
+
+## Hold designs side by side (release build, then ~4 minutes): Postgres row locks (alf.io), a
+## Postgres upsert (Revel), a Redis lock per event (pretix) and Marquee's engine, each behind
+## the same minimal router; holds/s, open-loop latency and a flash sale, ratios to Marquee.
+bench-designs: setup
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench designs
 
 ## Release build of both browser bundles, their sizes raw, gzip and brotli, and the visitor
 ## bundle's brotli size against its budget (`make test` runs the same check).

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make bench-load: the showtime page's load in Chromium with CPU 4x slower and Slow 3G
 # (end2end/load/measure.mjs), for the release build `make run` serves (precompressed bundles
-# under content-hashed names) against the debug build as `make run` served it before (the
-# unoptimised bundle, uncompressed), measured in this one run. Servers on 127.0.0.1:3400-3401,
-# their own database and Redis index 5.
+# under content-hashed names) against the debug build (`make dev`, which `make run` served
+# before: a lightly optimised bundle under plain names, which this server compresses on the
+# fly), measured in this one run. Servers on 127.0.0.1:3400-3401, their own database and Redis
+# index 5.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
@@ -39,5 +40,5 @@ showtime=$(psql "$PG_SERVER/$DB" -qtAX -c "SELECT s.id FROM showtimes s
   WHERE a.name = 'Grand Hall' AND s.starts_at > now() ORDER BY s.starts_at LIMIT 1")
 cd end2end
 # The debug bundle is megabytes at 50 kB/s: one run of it is enough to compare.
-node load/measure.mjs "debug, uncompressed (make run before):1=http://127.0.0.1:3400/showtimes/$showtime" \
-  "release, brotli, hashed (make run now)=http://127.0.0.1:3401/showtimes/$showtime"
+node load/measure.mjs "debug build, compressed on the fly:1=http://127.0.0.1:3400/showtimes/$showtime" \
+  "release build (make run), precompressed, hashed=http://127.0.0.1:3401/showtimes/$showtime"
