@@ -145,14 +145,19 @@ async fn bundles_come_precompressed_and_hashed_names_are_immutable() {
 
     // Pages are compressed on the fly for a browser that takes it.
     let (showtime, _) = app.showtime_in("Grand Hall").await;
-    let page = get(format!("/showtimes/{showtime}"), Some("br")).await.unwrap();
+    let page = get(format!("/showtimes/{showtime}"), Some("br"))
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(header(&page, CONTENT_ENCODING).as_deref(), Some("br"));
     let compressed = page.bytes().await.unwrap().len();
     let plain = get(format!("/showtimes/{showtime}"), None).await.unwrap();
     assert_eq!(header(&plain, CONTENT_ENCODING), None);
     let plain = plain.bytes().await.unwrap().len();
-    assert!(compressed * 5 < plain, "{compressed} bytes compressed, {plain} plain");
+    assert!(
+        compressed * 5 < plain,
+        "{compressed} bytes compressed, {plain} plain"
+    );
 
     // A plain name may change content under the same URL: revalidated every time.
     let plain = get("/pkg/marquee.wasm".into(), Some("br")).await.unwrap();
