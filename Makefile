@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-cluster bench-designs wasm-size bench-load fmt
+.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-onsale bench-cluster bench-designs wasm-size bench-load fmt
 
 ## Install what is missing, start Postgres and Redis, then build for release and serve the
 ## demo at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start): the
@@ -57,6 +57,12 @@ cluster-stop:
 ## the live feed; the waiting line; the cost of the abuse limits; best available.
 bench: setup
 	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench load && cargo bench --features ssr --bench live && cargo bench --features ssr --bench line && cargo bench --features ssr --bench protections && cargo bench --features ssr --bench best
+
+## On-sale scale benchmark (release build, a few minutes): 10,000 buyers race for a 1,000-seat
+## auditorium through the HTTP API (nothing sold twice); the live feed at 5,000 sockets on one
+## showtime, against 1,000 in the same run.
+bench-onsale: setup
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench onsale
 
 ## Scale-out benchmark (release build, ~2 minutes): 1 vs 3 app instances on a private Redis vs
 ## a private 3-shard Redis Cluster it starts itself (loopback ports from 7400), the hot spot
