@@ -5,9 +5,11 @@ import { openShowtimeIn, seat, waitForHydration } from './helpers';
 // used here and nowhere else.
 
 /** A seat's button by its place on the auditorium's grid (the map shifts columns by one for
- * the row labels). */
+ * the row labels). The server writes the style with a closing `;` and a button built in the
+ * browser has none; a hydrated map keeps the server's, so either may be on the page. */
 function atGrid(page: Page, row: number, col: number) {
-  return page.locator(`button.seat[style="grid-row: ${row}; grid-column: ${col + 1}"]`);
+  const style = `grid-row: ${row}; grid-column: ${col + 1}`;
+  return page.locator(`button.seat[style="${style}"], button.seat[style="${style};"]`);
 }
 
 interface MapSeat {
