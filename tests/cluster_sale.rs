@@ -445,8 +445,18 @@ async fn a_flash_sale_through_the_balancer_survives_a_killed_instance_and_a_redi
     };
     let mut killed_instance_at = None;
     let mut killed_redis_at = None;
+    // Answers the victim sent just before dying can still be on their way through the
+    // balancer when the kill is counted: for the survivors' share, purchases are counted again
+    // once they have had time to arrive (the kills themselves keep their own triggers).
+    let mut settled_after_kill = None;
     while Instant::now() < deadline && buyers.iter().any(|b| !b.is_finished()) {
         let sold = bought(&purchases);
+        if settled_after_kill.is_none()
+            && killed_instance_at
+                .is_some_and(|(at, _)| started.elapsed() >= at + Duration::from_millis(500))
+        {
+            settled_after_kill = Some(sold);
+        }
         if killed_instance_at.is_none() && sold >= 10 {
             kill_9(victim_pid);
             killed_instance_at = Some((started.elapsed(), sold));
@@ -585,11 +595,13 @@ async fn a_flash_sale_through_the_balancer_survives_a_killed_instance_and_a_redi
         );
         purchases_ok += metric_sum(&text, "marquee_purchases_total", Some("outcome=\"ok\""));
     }
-    // Purchases answered 200 after the kill went through the two survivors.
+    // Purchases answered 200 once the victim's last answers had arrived went through the two
+    // survivors.
+    let settled = settled_after_kill.unwrap_or(bought_at_kill);
     assert!(
-        purchases_ok >= (after_kills - bought_at_kill) as f64,
+        purchases_ok >= (after_kills - settled) as f64,
         "{purchases_ok} purchases counted by the survivors, {} answered after the kill",
-        after_kills - bought_at_kill
+        after_kills - settled
     );
     let outside = http
         .get(format!("{BALANCER}/metrics"))

@@ -108,6 +108,7 @@ test('staff make a movie, a room and a showtime, watch it sell and refund a seat
 
     // The rest is held; someone joins the line for one seat.
     await seat(holder, 'A', 2).click();
+    await expect(seat(holder, 'A', 2)).toHaveAttribute('data-state', 'mine');
     await seat(holder, 'A', 3).click();
     await expect(seat(holder, 'A', 3)).toHaveAttribute('data-state', 'mine');
     await expect(waiting.getByText('Every seat is taken right now.')).toBeVisible();
