@@ -111,6 +111,25 @@ pub enum AppError {
     /// The request came from another site (cross-site request forgery protection).
     #[error("cross-site requests are not allowed")]
     Forbidden,
+    /// This showtime sells through an on-sale's waiting room, and this session has no valid
+    /// admission from it (none yet, expired, given up, or another session's).
+    #[error(
+        "this showtime sells through a waiting room: join the queue at /on_sales/{on_sale} and wait to be admitted"
+    )]
+    NotAdmitted { on_sale: i64 },
+    /// The on-sale's queue does not take places yet: come back in `opens_in_ms`.
+    #[error(
+        "the queue opens in {} min; arriving earlier gives no better place",
+        opens_in_ms.div_ceil(60_000).max(1)
+    )]
+    QueueNotOpen { opens_in_ms: u64 },
+    /// Someone else at the caller's address already has a place in this on-sale's queue.
+    #[error("someone at your connection already has a place in this queue")]
+    AddressInQueue,
+    /// This session's place in the queue was used up (it left, or its admission ended); a
+    /// new place would let anyone re-enter ahead of those who waited.
+    #[error("your place in this queue has been used; it cannot be taken again")]
+    QueuePlaceUsed,
     /// A staff page or call without a staff session: sign in first.
     #[error("please sign in as staff")]
     SignInRequired,
@@ -197,7 +216,13 @@ impl AppError {
             | Self::HoldingSeats
             | Self::NotEnoughSeats { .. }
             | Self::SeatsAvailable { .. }
-            | Self::LineFull { .. } => false,
+            | Self::LineFull { .. }
+            | Self::QueueNotOpen { .. }
+            | Self::AddressInQueue
+            | Self::QueuePlaceUsed => false,
+            // An admission that ended between a purchase and its retry: the first attempt may
+            // have made the order, so the key is kept.
+            Self::NotAdmitted { .. } => false,
         }
     }
 
@@ -206,7 +231,10 @@ impl AppError {
         match self {
             Self::BadInput { .. } => 400,
             Self::PaymentDeclined { .. } => 402,
-            Self::NotYourHold { .. } | Self::Forbidden | Self::NotPermitted => 403,
+            Self::NotYourHold { .. }
+            | Self::Forbidden
+            | Self::NotPermitted
+            | Self::NotAdmitted { .. } => 403,
             Self::SignInRequired | Self::BadCredentials => 401,
             Self::AccountLocked { .. } => 423,
             Self::Conflict { .. } => 409,
@@ -222,7 +250,10 @@ impl AppError {
             | Self::HoldingSeats
             | Self::NotEnoughSeats { .. }
             | Self::SeatsAvailable { .. }
-            | Self::LineFull { .. } => 409,
+            | Self::LineFull { .. }
+            | Self::QueueNotOpen { .. }
+            | Self::AddressInQueue
+            | Self::QueuePlaceUsed => 409,
             Self::TooLarge { .. } => 413,
             Self::TooManySeats { .. }
             | Self::ClientLimit { .. }

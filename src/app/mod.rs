@@ -11,6 +11,7 @@ pub mod error;
 pub mod money;
 pub mod pages;
 pub mod platform;
+pub mod room;
 pub mod status;
 
 use leptos::prelude::*;

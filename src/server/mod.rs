@@ -42,6 +42,7 @@ pub mod health;
 pub mod limits;
 pub mod live;
 pub mod redis_client;
+pub mod room;
 pub mod serve;
 pub mod session;
 pub mod staff;

@@ -242,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/pkg", super::assets::service(&state.settings.site_root))
         .route("/metrics", get(telemetry::metrics::scrape))
         .route("/ws/showtimes/{id}", get(live::socket::upgrade))
+        .merge(super::room::http::routes())
         .route("/tickets/{token}/qr.svg", get(super::tickets::qr_svg))
         .route("/orders/{code}/calendar.ics", get(super::tickets::calendar))
         .route(

@@ -25,6 +25,7 @@ use super::health::Draining;
 use super::limits::Limiter;
 use super::live::hub::{ClusterFeeds, FeedSource};
 use super::live::{LiveHub, Sockets};
+use super::room::{RoomRules, WaitingRoom};
 use crate::app::error::AppError;
 
 #[derive(Clone, FromRef)]
@@ -59,8 +60,10 @@ pub struct AppState {
     pub sockets: Sockets,
     /// Set once this instance has been told to stop: `/healthz` then answers 503.
     pub draining: Draining,
-    /// Signs and verifies ticket tokens (the QR codes).
+    /// Signs and verifies ticket tokens (the QR codes); its key signs admissions too.
     pub tickets: TicketSigner,
+    /// The waiting rooms of on-sales.
+    pub room: WaitingRoom,
 }
 
 impl AppState {
@@ -101,6 +104,15 @@ impl AppState {
         );
         let idempotency =
             Idempotency::new(redis.clone(), keyspace.clone(), settings.payment_timeout);
+        let room = WaitingRoom::new(
+            redis.clone(),
+            keyspace.clone(),
+            RoomRules {
+                admission_ttl: settings.admission_ttl,
+                per_address: settings.queue_places_per_address,
+                tick: settings.queue_tick,
+            },
+        );
         let limiter = Limiter::new(redis.clone(), keyspace, settings.rate_limits.clone());
         let showtimes =
             ShowtimeCache::new(settings.showtime_cache_size, settings.showtime_cache_ttl);
@@ -131,6 +143,7 @@ impl AppState {
             sockets,
             draining: Draining::default(),
             tickets,
+            room,
         })
     }
 

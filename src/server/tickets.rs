@@ -62,7 +62,7 @@ impl TicketSigner {
         }
     }
 
-    async fn key(&self, db: &PgPool) -> Result<Arc<[u8]>, AppError> {
+    pub(crate) async fn key(&self, db: &PgPool) -> Result<Arc<[u8]>, AppError> {
         if let Some(key) = &self.configured {
             return Ok(key.clone());
         }

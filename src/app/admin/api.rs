@@ -200,6 +200,28 @@ pub async fn cancel_showtime(showtime_id: i64) -> Result<Done, AppError> {
     )
 }
 
+/// Puts showtimes behind an on-sale's waiting room (`/on_sales/<id>`): `opens_at` in RFC
+/// 3339, `showtime_ids` comma-separated.
+#[server(prefix = "/api/admin", endpoint = "catalog/on_sale", input = PostUrl)]
+pub async fn create_on_sale(
+    name: String,
+    opens_at: String,
+    prequeue_minutes: i32,
+    admit_per_minute: i32,
+    max_active: i32,
+    showtime_ids: String,
+) -> Result<Done, AppError> {
+    let form = staff::catalog::on_sales::OnSaleForm {
+        name,
+        opens_at,
+        prequeue_minutes,
+        admit_per_minute,
+        max_active,
+        showtime_ids,
+    };
+    answer(staff::catalog::on_sales::create(form).await, "/admin/schedule")
+}
+
 /// Makes a staff account.
 #[server(prefix = "/api/admin", endpoint = "staff", input = PostUrl)]
 pub async fn create_staff(email: String, password: String, role: String) -> Result<Done, AppError> {

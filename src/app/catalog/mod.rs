@@ -104,6 +104,10 @@ pub struct ShowtimeDetail {
     /// The cinema cancelled it: it is shown, but sells nothing.
     #[serde(default)]
     pub cancelled: bool,
+    /// It sells through an on-sale's waiting room (`/on_sales/<id>`): only people the room
+    /// admitted may hold and buy its seats.
+    #[serde(default)]
+    pub on_sale_id: Option<i64>,
     pub prices: Vec<Price>,
     pub layout: SeatLayout,
 }

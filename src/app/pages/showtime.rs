@@ -116,6 +116,7 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState, extras: PageExtras)
                         </p>
                     }
                 })}
+            {detail.on_sale_id.map(|on_sale| view! { <OnSaleBanner on_sale booking /> })}
             <div class="booking">
                 <div class="booking-map">
                     <LiveIndicator status=live />
@@ -134,5 +135,34 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState, extras: PageExtras)
                 </aside>
             </div>
         </section>
+    }
+}
+
+/// A showtime sold through an on-sale's waiting room: where to queue, and (live, from the
+/// socket) where this person stands in it.
+#[component]
+fn OnSaleBanner(on_sale: i64, booking: BookingState) -> impl IntoView {
+    use crate::app::room::QueueState;
+    let href = format!("/on_sales/{on_sale}");
+    let standing = move || {
+        booking.queue.get().map(|status| match status.state {
+            QueueState::Waiting => match status.position {
+                Some(position) => format!("You are number {position} in the queue."),
+                None => "You are in the queue; places are drawn at the opening.".to_string(),
+            },
+            QueueState::Admitted => "It is your turn: pick your seats.".to_string(),
+            QueueState::Left | QueueState::Expired => "Your turn in the queue has ended.".to_string(),
+            QueueState::Out => String::new(),
+        })
+    };
+    view! {
+        <p class="on-sale-banner" role="status" data-on-sale=on_sale>
+            "Seats for this showtime are sold through a queue: only people it lets in may hold them. "
+            <a href=href rel="external">
+                "Go to the queue"
+            </a>
+            " "
+            <span class="queue-standing">{standing}</span>
+        </p>
     }
 }

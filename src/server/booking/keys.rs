@@ -30,6 +30,15 @@
 //! | `<p>:{rl:card:<fingerprint>}:declines` | string, TTL | declined payments of one card |
 //! | `<p>:idem:<key>` | string, TTL | a purchase in progress under that idempotency key |
 //! | `<p>:catalog` | pub/sub channel | "the catalog changed": every instance empties its catalog caches |
+//! | `<p>:{os:O}:seed` | string | the on-sale's secret draw seed (its SHA-256 is published before the opening, the seed after) |
+//! | `<p>:{os:O}:queue` | sorted set | entry → place: a number from the draw for those who came before the opening, 2^48 + arrival number after |
+//! | `<p>:{os:O}:drawn` | set | the entries that came before the opening (published after it, for anyone to redo the draw) |
+//! | `<p>:{os:O}:sessions` / `:addresses` | hash | session → its entry; client address → how many places it has |
+//! | `<p>:{os:O}:entries` | hash | entry → `<state>:<session>` (`waiting`, `admitted`, `left`, `expired`) |
+//! | `<p>:{os:O}:seq` | counter | the last arrival number after the opening |
+//! | `<p>:{os:O}:active` | sorted set | admitted entry → when its admission ends (ms) |
+//! | `<p>:{os:O}:admits` | sorted set | entry → when it was admitted (ms), the last minute only: the measured rate |
+//! | `<p>:{os:O}:bucket` | hash | the admission rate's token bucket (`tokens`, `at`) |
 
 use std::sync::Arc;
 
@@ -93,6 +102,84 @@ impl Keyspace {
     /// The channel on which catalog changes are announced (`catalog::changes`).
     pub fn catalog_channel(&self) -> String {
         format!("{}:catalog", self.prefix)
+    }
+}
+
+impl Keyspace {
+    /// The keys of one on-sale's waiting room.
+    pub fn room(&self, on_sale: i64) -> RoomKeys {
+        RoomKeys {
+            base: format!("{}:{{os:{on_sale}}}", self.prefix),
+        }
+    }
+}
+
+/// Redis keys of one on-sale's waiting room: one hash tag, so its scripts are atomic on a
+/// Redis Cluster too.
+#[derive(Debug, Clone)]
+pub struct RoomKeys {
+    base: String,
+}
+
+impl RoomKeys {
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.base)
+    }
+
+    pub fn seed(&self) -> String {
+        self.key("seed")
+    }
+
+    pub fn queue(&self) -> String {
+        self.key("queue")
+    }
+
+    pub fn drawn(&self) -> String {
+        self.key("drawn")
+    }
+
+    pub fn sessions(&self) -> String {
+        self.key("sessions")
+    }
+
+    pub fn addresses(&self) -> String {
+        self.key("addresses")
+    }
+
+    pub fn entries(&self) -> String {
+        self.key("entries")
+    }
+
+    pub fn seq(&self) -> String {
+        self.key("seq")
+    }
+
+    pub fn active(&self) -> String {
+        self.key("active")
+    }
+
+    pub fn admits(&self) -> String {
+        self.key("admits")
+    }
+
+    pub fn bucket(&self) -> String {
+        self.key("bucket")
+    }
+
+    /// Every key of the room (they expire together, a while after the on-sale).
+    pub fn all(&self) -> Vec<String> {
+        vec![
+            self.seed(),
+            self.queue(),
+            self.drawn(),
+            self.sessions(),
+            self.addresses(),
+            self.entries(),
+            self.seq(),
+            self.active(),
+            self.admits(),
+            self.bucket(),
+        ]
     }
 }
 
@@ -225,5 +312,13 @@ mod tests {
             assert_eq!(tag, "st:42", "{key}");
         }
         assert_eq!(keys.holder_seats("abc"), keys.holder("abc") + ":seats");
+    }
+
+    #[test]
+    fn every_room_key_shares_one_hash_tag() {
+        for key in Keyspace::new("mq").room(9).all() {
+            let tag = &key[key.find('{').unwrap() + 1..key.find('}').unwrap()];
+            assert_eq!(tag, "os:9", "{key}");
+        }
     }
 }

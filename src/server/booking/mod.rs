@@ -131,6 +131,7 @@ pub(crate) async fn hold_after_line(
     client: &str,
     seats: &[i64],
 ) -> Result<HoldStatus, AppError> {
+    crate::server::room::require_admission(state, showtime.on_sale_id, session).await?;
     for _ in 0..5 {
         match state
             .holds
@@ -279,6 +280,8 @@ async fn buy(request: PurchaseRequest) -> Result<OrderView, AppError> {
         session: Some(&session),
     };
     state.limiter.spend(Budget::Purchases, asker).await?;
+    let showtime = state.showtimes.get(&state.db, request.showtime_id).await?;
+    crate::server::room::require_admission(&state, showtime.on_sale_id, session.as_str()).await?;
     // Its own task: a client that gives up, or the request timeout, drops this future, and a
     // purchase cut off between the charge and the order would leave money taken without a
     // ticket. The task runs to the end either way; a retry under the same key finds its order.

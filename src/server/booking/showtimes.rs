@@ -35,6 +35,9 @@ pub struct ShowtimeInfo {
     pub zone: chrono_tz::Tz,
     /// Staff cancelled it: it sells nothing more.
     pub cancelled: bool,
+    /// Sold through this on-sale's waiting room (`room`): holds and purchases need its
+    /// admission.
+    pub on_sale_id: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,5 +223,6 @@ async fn load(db: &PgPool, id: i64) -> Result<ShowtimeInfo, AppError> {
         companion_needs_wheelchair: detail.companion_needs_wheelchair,
         zone,
         cancelled: detail.cancelled,
+        on_sale_id: detail.on_sale_id,
     })
 }

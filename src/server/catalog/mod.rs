@@ -136,7 +136,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
         "SELECT s.id, s.starts_at, m.id AS movie_id, m.title, m.runtime_minutes, m.rating,
                 m.poster_hue, a.id AS auditorium_id, a.name AS auditorium, a.grid_rows,
                 a.grid_cols, t.name AS theater, t.timezone, t.companion_needs_wheelchair,
-                s.cancelled_at IS NOT NULL AS cancelled
+                s.cancelled_at IS NOT NULL AS cancelled, s.on_sale_id
            FROM showtimes s
            JOIN movies m ON m.id = s.movie_id
            JOIN auditoriums a ON a.id = s.auditorium_id
@@ -191,6 +191,7 @@ pub async fn load_showtime(db: &PgPool, id: i64) -> Result<LoadedShowtime, AppEr
         starts_at: starts_label(row.starts_at, &row.timezone),
         companion_needs_wheelchair: row.companion_needs_wheelchair,
         cancelled: row.cancelled,
+        on_sale_id: row.on_sale_id,
         prices,
         layout: SeatLayout {
             grid_rows: row.grid_rows,
@@ -312,4 +313,5 @@ struct ShowtimeRow {
     timezone: String,
     companion_needs_wheelchair: bool,
     cancelled: bool,
+    on_sale_id: Option<i64>,
 }

@@ -62,6 +62,14 @@ pub struct Settings {
     pub offer_ttl: Duration,
     /// `LINE_MAX_LENGTH`: how many people may wait in one showtime's line.
     pub line_max_length: u32,
+    /// `ADMISSION_TTL_SECS`: how long someone an on-sale's waiting room admitted may shop
+    /// (hold and buy) before their place goes to the next person.
+    pub admission_ttl: Duration,
+    /// `QUEUE_PLACES_PER_ADDRESS`: places one client address may have in one on-sale's queue.
+    pub queue_places_per_address: u32,
+    /// `QUEUE_TICK_MS`: how often a waiting room admits people and live sockets are told
+    /// their place.
+    pub queue_tick: Duration,
     /// `LIVE_BUFFER`: seat events a slow socket may fall behind before it is sent a fresh
     /// snapshot instead.
     pub live_buffer: usize,
@@ -224,6 +232,9 @@ impl Settings {
             cookie_secure: parsed_bool(&lookup, "COOKIE_SECURE", false)?,
             offer_ttl: Duration::from_secs(positive(&lookup, "OFFER_TTL_SECS", "120")?),
             line_max_length: positive(&lookup, "LINE_MAX_LENGTH", "500")?,
+            admission_ttl: Duration::from_secs(positive(&lookup, "ADMISSION_TTL_SECS", "600")?),
+            queue_places_per_address: positive(&lookup, "QUEUE_PLACES_PER_ADDRESS", "1")?,
+            queue_tick: Duration::from_millis(positive(&lookup, "QUEUE_TICK_MS", "1000")?),
             live_buffer: positive(&lookup, "LIVE_BUFFER", "256")?,
             trusted_proxies: parsed(&lookup, "TRUSTED_PROXIES", "")?,
             rate_limits: rate_limits(&lookup)?,

@@ -8,6 +8,7 @@
 //!   lag, on a version gap, on a lost Redis connection, or when the client asks. One `Viewer`
 //!   per connection, with a handler per source of work.
 //! - `delta`: how a seat event looks to one viewer (`mine` or `held`, its own expiry).
+//! - `queue`: a waiting person's place in an on-sale's queue, on the socket of its showtime.
 //! - [`resync`]: at most one snapshot a second for a client's own `resync` requests.
 //! - `wire`: close frames (codes, reasons) and sends that give up on a client that stopped
 //!   reading.
@@ -20,6 +21,7 @@
 mod delta;
 pub mod event;
 pub mod hub;
+mod queue;
 pub mod resync;
 mod sharded;
 pub mod socket;

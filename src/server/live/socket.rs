@@ -10,6 +10,9 @@
 //! its position up in Redis and send it if it moved, and a `held` event that is an offer to
 //! this socket's session is followed by an `offer` message.
 //!
+//! A showtime sold through an on-sale's waiting room also tells a session that took a place
+//! in its queue where it stands (`queue.rs`), each `QUEUE_TICK_MS`.
+//!
 //! A connection is a [`Viewer`]: what it last sent (version, place in line) and where to send
 //! it, with one handler per source of work (the feed, the client, the ping timer, a deferred
 //! resync, shutdown), as mini-redis' `cmd/subscribe.rs` does.
@@ -36,6 +39,7 @@ use tokio::time::sleep_until;
 use super::delta::{delta, text};
 use super::event::SeatEvent;
 use super::hub::{Feed, Subscription};
+use super::queue::QueueWatch;
 use super::resync::ResyncThrottle;
 use super::sockets::{Admission, Closing};
 use super::wire::{Refusal, Stop, is_too_big, send_within};
@@ -175,8 +179,10 @@ impl Viewer {
     ) -> Result<(), Stop> {
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
+        let mut queue = QueueWatch::of(&self.showtime, self.state.settings.queue_tick);
         loop {
             tokio::select! {
+                () = QueueWatch::tick(&mut queue) => self.on_queue(queue.as_mut()).await?,
                 received = feed.recv() => self.on_feed(received.ok_or(Stop)?).await?,
                 incoming = stream.next() => self.on_incoming(incoming).await?,
                 _ = ping.tick() => self.on_ping().await?,
@@ -250,6 +256,16 @@ impl Viewer {
                 Ok(())
             }
         }
+    }
+
+    /// A tick of the on-sale's queue: this session's standing, if it changed.
+    async fn on_queue(&mut self, queue: Option<&mut QueueWatch>) -> Result<(), Stop> {
+        let Some(queue) = queue else { return Ok(()) };
+        if let Some(message) = queue.check(&self.state, &self.session).await {
+            self.send(text(&message)).await?;
+            metrics::live_message("queue");
+        }
+        Ok(())
     }
 
     /// What the socket read: a message, the end, or an error (an oversized message gets its

@@ -67,6 +67,10 @@ pub fn apply_message(booking: &BookingState, message: ServerMessage) -> Option<C
             booking.apply_offer(&seat_ids, expires_in_ms);
             None
         }
+        ServerMessage::Queue { status } => {
+            booking.queue.set(Some(status));
+            None
+        }
     }
 }
 

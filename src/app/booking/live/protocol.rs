@@ -44,6 +44,9 @@ pub enum ServerMessage {
         seat_ids: Vec<i64>,
         expires_in_ms: i64,
     },
+    /// Where this connection's session stands in the waiting room of the showtime's on-sale
+    /// (sent when it changes, only to a session that took a place there).
+    Queue { status: crate::app::room::QueueStatus },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -50,6 +50,8 @@ pub struct BookingState {
     pub line: RwSignal<Option<LinePlace>>,
     /// Their hold is seats the waiting line offered them.
     pub offer: RwSignal<bool>,
+    /// Where they stand in the waiting room of the showtime's on-sale, if they took a place.
+    pub queue: RwSignal<Option<crate::app::room::QueueStatus>>,
     /// The purchase sent without a definitive answer yet, whose key a retry must reuse.
     pub attempt: RwSignal<Option<PurchaseAttempt>>,
     /// The largest party that may wait in line: the most seats one person may hold, or the
@@ -101,6 +103,7 @@ impl BookingState {
             announcement: RwSignal::new(String::new()),
             line: RwSignal::new(None),
             offer: RwSignal::new(false),
+            queue: RwSignal::new(None),
             attempt: RwSignal::new(None),
             max_party: state
                 .max_seats

@@ -4,6 +4,7 @@
 //! is one transaction with its audit entry, and is announced with `catalog::changed`, so
 //! public pages on every instance show it at once.
 
+pub mod on_sales;
 mod rooms;
 mod schedule;
 
