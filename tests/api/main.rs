@@ -28,6 +28,7 @@ mod race;
 mod recovery;
 mod replica;
 mod resources;
+mod room;
 mod scripts;
 mod staff;
 mod staff_access;

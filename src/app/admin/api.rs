@@ -219,7 +219,10 @@ pub async fn create_on_sale(
         max_active,
         showtime_ids,
     };
-    answer(staff::catalog::on_sales::create(form).await, "/admin/schedule")
+    answer(
+        staff::catalog::on_sales::create(form).await,
+        "/admin/schedule",
+    )
 }
 
 /// Makes a staff account.

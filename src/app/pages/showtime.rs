@@ -151,7 +151,9 @@ fn OnSaleBanner(on_sale: i64, booking: BookingState) -> impl IntoView {
                 None => "You are in the queue; places are drawn at the opening.".to_string(),
             },
             QueueState::Admitted => "It is your turn: pick your seats.".to_string(),
-            QueueState::Left | QueueState::Expired => "Your turn in the queue has ended.".to_string(),
+            QueueState::Left | QueueState::Expired => {
+                "Your turn in the queue has ended.".to_string()
+            }
             QueueState::Out => String::new(),
         })
     };

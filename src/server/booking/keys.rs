@@ -39,6 +39,7 @@
 //! | `<p>:{os:O}:active` | sorted set | admitted entry → when its admission ends (ms) |
 //! | `<p>:{os:O}:admits` | sorted set | entry → when it was admitted (ms), the last minute only: the measured rate |
 //! | `<p>:{os:O}:bucket` | hash | the admission rate's token bucket (`tokens`, `at`) |
+//! | `<p>:{os:O}:total` | counter | admissions so far |
 
 use std::sync::Arc;
 
@@ -166,6 +167,10 @@ impl RoomKeys {
         self.key("bucket")
     }
 
+    pub fn total(&self) -> String {
+        self.key("total")
+    }
+
     /// Every key of the room (they expire together, a while after the on-sale).
     pub fn all(&self) -> Vec<String> {
         vec![
@@ -179,6 +184,7 @@ impl RoomKeys {
             self.active(),
             self.admits(),
             self.bucket(),
+            self.total(),
         ]
     }
 }

@@ -98,6 +98,7 @@ impl Contract for Tick<'_> {
             .key("active", keys.active())
             .key("admits", keys.admits())
             .key("bucket", keys.bucket())
+            .key("total", keys.total())
             .arg("entry", self.entry)
             .arg("opens_ms", self.opens_ms)
             .arg("per_minute", self.per_minute)

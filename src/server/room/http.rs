@@ -29,7 +29,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The on-sale of a path's `{id}` (a malformed id is as unknown as a missing one).
-pub(super) async fn on_sale(state: &AppState, id: &str) -> Result<std::sync::Arc<OnSale>, AppError> {
+pub(super) async fn on_sale(
+    state: &AppState,
+    id: &str,
+) -> Result<std::sync::Arc<OnSale>, AppError> {
     let id: i64 = id
         .parse()
         .ok()

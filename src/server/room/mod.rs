@@ -269,12 +269,27 @@ impl WaitingRoom {
     pub async fn leave(&self, on_sale: &OnSale, session: &str) -> Result<QueueStatus, AppError> {
         if let Some(entry) = self.entry_of(on_sale.id, session).await? {
             let keys = self.keys(on_sale.id);
-            let LeaveReply::Ok { was } =
-                script::run(&mut self.redis.clone(), &Leave { keys: &keys, entry: &entry })
-                    .await?;
-            tracing::info!(on_sale = on_sale.id, was, "a place in the queue was given up");
+            let LeaveReply::Ok { was } = script::run(
+                &mut self.redis.clone(),
+                &Leave {
+                    keys: &keys,
+                    entry: &entry,
+                },
+            )
+            .await?;
+            tracing::info!(
+                on_sale = on_sale.id,
+                was,
+                "a place in the queue was given up"
+            );
         }
         self.status(on_sale, session).await
+    }
+
+    /// How many people the on-sale has admitted so far.
+    pub async fn admitted_total(&self, on_sale: i64) -> Result<u64, AppError> {
+        let total: Option<u64> = self.redis.clone().get(self.keys(on_sale).total()).await?;
+        Ok(total.unwrap_or(0))
     }
 
     /// Whether `entry` of `session` is admitted right now.
@@ -348,8 +363,7 @@ fn status_from(on_sale: &OnSale, entry: Option<&str>, ticked: &Ticked) -> QueueS
 /// configured rate (a guess).
 fn measured_rate(on_sale: &OnSale, ticked: &Ticked) -> (f64, EtaBasis) {
     let window = (ticked.now_ms - on_sale.opens_ms()).clamp(0, 60_000);
-    if ticked.admitted_last_minute >= MEASURED_MIN_ADMISSIONS && window >= MEASURED_MIN_WINDOW_MS
-    {
+    if ticked.admitted_last_minute >= MEASURED_MIN_ADMISSIONS && window >= MEASURED_MIN_WINDOW_MS {
         let rate = f64::from(ticked.admitted_last_minute) * 60_000.0 / window as f64;
         (rate, EtaBasis::Measured)
     } else {

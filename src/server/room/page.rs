@@ -63,12 +63,25 @@ pub async fn leave(
 }
 
 fn back(id: i64) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, format!("/on_sales/{id}"))]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(LOCATION, format!("/on_sales/{id}"))],
+    )
+        .into_response()
 }
 
 fn error_page(state: &AppState, error: AppError) -> Response {
     let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
-    let body = document(&state.assets.url("marquee.css"), "Queue", None, &format!("<h1>Queue</h1><p role=\"alert\">{}</p>", escape(&error.to_string())), "");
+    let body = document(
+        &state.assets.url("marquee.css"),
+        "Queue",
+        None,
+        &format!(
+            "<h1>Queue</h1><p role=\"alert\">{}</p>",
+            escape(&error.to_string())
+        ),
+        "",
+    );
     (status, Html(body)).into_response()
 }
 
@@ -98,7 +111,10 @@ async fn render(
         when(on_sale.opens_at)
     );
     if let Some(error) = &error {
-        body += &format!("<p class=\"error\" role=\"alert\">{}</p>", escape(&error.to_string()));
+        body += &format!(
+            "<p class=\"error\" role=\"alert\">{}</p>",
+            escape(&error.to_string())
+        );
     }
     body += &state_html(state, on_sale, &status, &commitment).await;
     let refresh = refresh_secs(&status);
@@ -108,7 +124,13 @@ async fn render(
         state_name(status.state),
         phase_name(status.phase)
     );
-    let html = document(&state.assets.url("marquee.css"), &on_sale.name, head.as_deref(), &body, &attributes);
+    let html = document(
+        &state.assets.url("marquee.css"),
+        &on_sale.name,
+        head.as_deref(),
+        &body,
+        &attributes,
+    );
     let code = error.map_or(StatusCode::OK, |e| {
         StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST)
     });
@@ -149,9 +171,15 @@ async fn state_html(
         (_, QueueState::Out) => format!(
             "<p role=\"status\">{}</p>{join_form}{draw_note}",
             if status.phase == Phase::Drawing {
-                format!("The sale opens {}. Join now: places are drawn at the opening.", in_time(status.opens_in_ms))
+                format!(
+                    "The sale opens {}. Join now: places are drawn at the opening.",
+                    in_time(status.opens_in_ms)
+                )
             } else {
-                format!("The sale is open; {} waiting. Join to get a place at the back.", status.waiting)
+                format!(
+                    "The sale is open; {} waiting. Join to get a place at the back.",
+                    status.waiting
+                )
             }
         ),
         (Phase::Drawing, QueueState::Waiting) => format!(
@@ -186,7 +214,10 @@ async fn state_html(
                     Ok(info) => format!("{} · {}", info.movie_title, info.starts_label),
                     Err(_) => format!("Showtime {id}"),
                 };
-                links += &format!("<li><a href=\"/showtimes/{id}\">{}</a></li>", escape(&label));
+                links += &format!(
+                    "<li><a href=\"/showtimes/{id}\">{}</a></li>",
+                    escape(&label)
+                );
             }
             format!(
                 "<p role=\"status\">It is your turn. Pick your seats within {}.</p><ul class=\"queue-showtimes\">{links}</ul>{}",

@@ -106,9 +106,21 @@ mod tests {
         let token = sign(b"key", 7, "session-a", "entry1", until);
         let admission = verify(b"key", 7, "session-a", &token).unwrap();
         assert_eq!(admission.entry, "entry1");
-        assert_eq!(verify(b"key", 7, "session-b", &token), None, "another session");
-        assert_eq!(verify(b"key", 8, "session-a", &token), None, "another on-sale");
-        assert_eq!(verify(b"other", 7, "session-a", &token), None, "another key");
+        assert_eq!(
+            verify(b"key", 7, "session-b", &token),
+            None,
+            "another session"
+        );
+        assert_eq!(
+            verify(b"key", 8, "session-a", &token),
+            None,
+            "another on-sale"
+        );
+        assert_eq!(
+            verify(b"other", 7, "session-a", &token),
+            None,
+            "another key"
+        );
         let longer = token.replace(&until.to_string(), &(until + 1).to_string());
         assert_eq!(verify(b"key", 7, "session-a", &longer), None, "altered");
         let past = sign(b"key", 7, "session-a", "entry1", until - 120_000);

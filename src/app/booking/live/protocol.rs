@@ -46,7 +46,9 @@ pub enum ServerMessage {
     },
     /// Where this connection's session stands in the waiting room of the showtime's on-sale
     /// (sent when it changes, only to a session that took a place there).
-    Queue { status: crate::app::room::QueueStatus },
+    Queue {
+        status: crate::app::room::QueueStatus,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ if now >= A.opens_ms then
       admitted = admitted + 1
     end
     tokens = tokens - admitted
+    redis.call('INCRBY', K.total, admitted)
   end
   redis.call('HSET', K.bucket, 'tokens', tostring(tokens), 'at', now)
   redis.call('ZREMRANGEBYSCORE', K.admits, '-inf', now - 60000)

@@ -41,16 +41,23 @@ pub async fn create(form: OnSaleForm) -> Result<Done, AppError> {
         return Err(AppError::bad_input("max_active must be 1 to 100000"));
     }
     let mut showtimes = Vec::new();
-    for part in form.showtime_ids.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let id: i64 = part
-            .parse()
-            .map_err(|_| AppError::bad_input("showtime_ids must be showtime ids, comma-separated"))?;
+    for part in form
+        .showtime_ids
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let id: i64 = part.parse().map_err(|_| {
+            AppError::bad_input("showtime_ids must be showtime ids, comma-separated")
+        })?;
         if !showtimes.contains(&id) {
             showtimes.push(id);
         }
     }
     if showtimes.is_empty() || showtimes.len() > 100 {
-        return Err(AppError::bad_input("showtime_ids must name 1 to 100 showtimes"));
+        return Err(AppError::bad_input(
+            "showtime_ids must name 1 to 100 showtimes",
+        ));
     }
     let state = AppState::current()?;
     let mut tx = state.db.begin().await?;
