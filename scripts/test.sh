@@ -88,9 +88,11 @@ e2e() {
   psql "$PG_SERVER/postgres" -qX -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" || return 1
   psql "$PG_SERVER/postgres" -qX -c "CREATE DATABASE $E2E_DB" || return 1
   redis-cli -n 2 flushdb >/dev/null || return 1
-  # The first admin of the staff tests (end2end/tests/staff.spec.ts).
+  # The first admin of the staff tests (end2end/tests/staff.spec.ts); every browser of the
+  # on-sale test comes from 127.0.0.1, so one address may have several places in a queue.
   LEPTOS_SITE_ADDR="$E2E_ADDR" LEPTOS_SITE_ROOT=target/site \
     ADMIN_EMAIL=admin@marquee.test ADMIN_PASSWORD=e2e-admin-password-0001 \
+    QUEUE_PLACES_PER_ADDRESS=10 \
     DATABASE_URL="$PG_SERVER/$E2E_DB" REDIS_URL="$E2E_REDIS" RUST_LOG=info \
     target/debug/marquee >"$LOGS/e2e-server.log" 2>&1 &
   local server=$!
