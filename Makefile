@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
 
-.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-onsale bench-cluster bench-designs wasm-size bench-load fmt
+.PHONY: run dev test test-cluster faults setup cluster cluster-stop bench bench-onsale bench-room bench-cluster bench-designs wasm-size bench-load fmt
 
 ## Install what is missing, start Postgres and Redis, then build for release and serve the
 ## demo at http://127.0.0.1:3000 (migrations and the demo catalog are applied on start): the
@@ -63,6 +63,12 @@ bench: setup
 ## showtime, against 1,000 in the same run.
 bench-onsale: setup
 	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench onsale
+
+## Waiting-room benchmark (release build, ~2 minutes): 1,000 then 5,000 visitors in one
+## on-sale's queue on one instance: joins, how soon each learns its place after the opening
+## (live sockets), the admission rate against the configured one, the cap.
+bench-room: setup
+	@ulimit -n "$$(ulimit -Hn)" && cargo bench --features ssr --bench room
 
 ## Scale-out benchmark (release build, ~2 minutes): 1 vs 3 app instances on a private Redis vs
 ## a private 3-shard Redis Cluster it starts itself (loopback ports from 7400), the hot spot

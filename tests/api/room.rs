@@ -565,3 +565,31 @@ async fn chrono_like_now_plus_minutes(app: &TestApp, minutes: i32) -> String {
     .await
     .unwrap()
 }
+
+#[tokio::test]
+async fn the_room_survives_an_app_restart() {
+    let running = crate::helpers::spawn_stoppable_app_with(&[PROXIED]).await;
+    let app = &running.app;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let id = on_sale(app, &[showtime], -1000, 60, 1).await;
+    let (first, second) = (app.session_from("10.9.0.1"), app.session_from("10.9.0.2"));
+    assert_eq!(join(&first, id).await.0, 200);
+    let (_, place) = join(&second, id).await;
+    assert_eq!(me(&first, id).await["state"], "admitted");
+
+    // The instance stops; another starts on the same database and Redis.
+    let restarted = app.second_instance_with(&[PROXIED]).await;
+    running.stop.send(()).unwrap();
+    running.stopped.await.unwrap();
+    let again = |session: &Session| {
+        let request = reqwest::Client::new()
+            .get(restarted.url(&format!("/api/on_sales/{id}/me")))
+            .header("cookie", session.cookie())
+            .header("x-forwarded-for", "10.9.0.9");
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let second_now = again(&second).await;
+    assert_eq!(second_now["entry"], place["entry"]);
+    assert_eq!((second_now["state"].clone(), second_now["position"].clone()), (json!("waiting"), json!(1)));
+    assert_eq!(again(&first).await["state"], "admitted");
+}
