@@ -590,6 +590,9 @@ async fn the_room_survives_an_app_restart() {
     };
     let second_now = again(&second).await;
     assert_eq!(second_now["entry"], place["entry"]);
-    assert_eq!((second_now["state"].clone(), second_now["position"].clone()), (json!("waiting"), json!(1)));
+    assert_eq!(
+        (second_now["state"].clone(), second_now["position"].clone()),
+        (json!("waiting"), json!(1))
+    );
     assert_eq!(again(&first).await["state"], "admitted");
 }

@@ -142,13 +142,23 @@ fn ShowtimeView(detail: ShowtimeDetail, seats: SeatMapState, extras: PageExtras)
 /// socket) where this person stands in it.
 #[component]
 fn OnSaleBanner(on_sale: i64, booking: BookingState) -> impl IntoView {
-    use crate::app::room::QueueState;
+    use crate::app::room::{EtaBasis, QueueState};
     let href = format!("/on_sales/{on_sale}");
     let standing = move || {
         booking.queue.get().map(|status| match status.state {
-            QueueState::Waiting => match status.position {
-                Some(position) => format!("You are number {position} in the queue."),
-                None => "You are in the queue; places are drawn at the opening.".to_string(),
+            QueueState::Waiting => match (status.position, status.eta_secs) {
+                (Some(position), Some(secs)) => {
+                    let guess = match status.eta_basis {
+                        Some(EtaBasis::Measured) => "",
+                        _ => ", a guess from the planned pace",
+                    };
+                    format!(
+                        "You are number {position} in the queue: about {} min to go{guess}.",
+                        secs.div_ceil(60).max(1)
+                    )
+                }
+                (Some(position), None) => format!("You are number {position} in the queue."),
+                _ => "You are in the queue; places are drawn at the opening.".to_string(),
             },
             QueueState::Admitted => "It is your turn: pick your seats.".to_string(),
             QueueState::Left | QueueState::Expired => {

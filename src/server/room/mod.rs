@@ -79,9 +79,9 @@ impl OnSale {
         }
     }
 
-    /// The rate's bucket: ten seconds' worth of admissions (at least one) may go at once.
+    /// The rate's bucket: one second's worth of admissions (at least one) may go at once.
     fn burst(&self) -> u32 {
-        self.admit_per_minute.div_ceil(6).max(1)
+        self.admit_per_minute.div_ceil(60).max(1)
     }
 }
 
