@@ -282,3 +282,38 @@ async fn a_primary_failing_over_ends_in_a_resync_and_no_double_sale() {
     let (_, on_b) = other.session().seat_map(showtime).await;
     assert_eq!(on_a["version"], on_b["version"], "{on_a} {on_b}");
 }
+
+#[tokio::test]
+async fn an_on_sales_waiting_room_works_on_a_cluster_shard() {
+    use crate::room::{join, me, on_sale};
+    let cluster = Cluster::start(7131, 3, 0);
+    let (app, other) = cluster_app(&cluster).await;
+    let (showtime, _) = app.showtime_in("Studio 2").await;
+    let id = on_sale(&app, &[showtime], -1000, 60, 1).await;
+    // Per-address places: both come from 127.0.0.1 here, so the second is refused…
+    let (first, second) = (app.session(), other.session());
+    assert_eq!(join(&first, id).await.0, 200);
+    let (status, body) = join(&second, id).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (409, Value::from("address_in_queue"))
+    );
+    // …and the first, admitted through one instance, holds through the other.
+    assert_eq!(me(&first, id).await["state"], "admitted");
+    let seat = app.seats_of(showtime).await[0].0;
+    let through_other = reqwest::Client::new()
+        .post(other.url("/api/hold_seats"))
+        .header("cookie", first.cookie())
+        .json(&serde_json::json!({ "showtime_id": showtime, "seat_ids": [seat] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(through_other.status(), 200);
+    // The room's keys share one slot, on one shard.
+    let port = cluster.owner(&format!("{}:{{os:{id}}}:queue", app.prefix));
+    let entries = redis_cli(
+        port,
+        &["hlen", &format!("{}:{{os:{id}}}:entries", app.prefix)],
+    );
+    assert_eq!(entries.trim(), "1", "shard {port}");
+}

@@ -17,7 +17,7 @@ use crate::live::{SOON, feed_request, next};
 const PROXIED: (&str, &str) = ("TRUSTED_PROXIES", "127.0.0.1");
 
 /// Puts `showtimes` behind an on-sale opening `opens_in_ms` from now (Postgres' clock).
-async fn on_sale(
+pub async fn on_sale(
     app: &TestApp,
     showtimes: &[i64],
     opens_in_ms: i64,
@@ -45,13 +45,13 @@ async fn on_sale(
     id
 }
 
-async fn join(session: &Session, on_sale: i64) -> Reply {
+pub async fn join(session: &Session, on_sale: i64) -> Reply {
     session
         .post(&format!("on_sales/{on_sale}/join"), json!({}))
         .await
 }
 
-async fn me(session: &Session, on_sale: i64) -> Value {
+pub async fn me(session: &Session, on_sale: i64) -> Value {
     let (status, body) = session.get(&format!("/api/on_sales/{on_sale}/me")).await;
     assert_eq!(status, 200, "{body}");
     body
