@@ -21,21 +21,27 @@
 //!   ([`page`]).
 
 mod contracts;
+mod draw;
 pub mod http;
+mod on_sale;
 pub mod page;
+mod status;
 pub mod token;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use redis::AsyncCommands;
-use sha2::Digest;
 use sqlx::PgPool;
 
 use self::contracts::{Admitted, Join, JoinReply, Leave, LeaveReply, Tick, TickReply, Ticked};
+pub use self::draw::{commitment, draw_order};
+pub use self::on_sale::OnSale;
+use self::on_sale::load;
+use self::status::status_from;
 use crate::app::error::AppError;
-use crate::app::room::{Draw, EtaBasis, OnSaleInfo, Phase, QueueState, QueueStatus};
+use crate::app::room::{Draw, OnSaleInfo, Phase, QueueState, QueueStatus};
 use crate::server::booking::keys::{Keyspace, RoomKeys};
 use crate::server::booking::script;
 use crate::server::cache::BoundedCache;
@@ -46,44 +52,6 @@ use crate::server::session::random_token;
 const KEEP_AFTER_OPENING: Duration = Duration::from_secs(3 * 24 * 3600);
 /// On-sales are read from Postgres at most this often per instance.
 const ON_SALE_TTL: Duration = Duration::from_secs(5);
-/// Before this many admissions in the last minute, or this long after the opening, the
-/// measured rate says too little: the estimate uses the configured one (and says so).
-const MEASURED_MIN_ADMISSIONS: u32 = 3;
-const MEASURED_MIN_WINDOW_MS: i64 = 10_000;
-
-/// An on-sale, as configured by staff.
-#[derive(Debug, Clone)]
-pub struct OnSale {
-    pub id: i64,
-    pub name: String,
-    pub opens_at: DateTime<Utc>,
-    /// Places taken from here on are drawn at the opening.
-    pub queue_opens_at: DateTime<Utc>,
-    pub admit_per_minute: u32,
-    pub max_active: u32,
-    pub showtime_ids: Vec<i64>,
-}
-
-impl OnSale {
-    fn opens_ms(&self) -> i64 {
-        self.opens_at.timestamp_millis()
-    }
-
-    pub fn phase_at(&self, now: DateTime<Utc>) -> Phase {
-        if now >= self.opens_at {
-            Phase::Open
-        } else if now >= self.queue_opens_at {
-            Phase::Drawing
-        } else {
-            Phase::Upcoming
-        }
-    }
-
-    /// The rate's bucket: one second's worth of admissions (at least one) may go at once.
-    fn burst(&self) -> u32 {
-        self.admit_per_minute.div_ceil(60).max(1)
-    }
-}
 
 /// How rooms behave (from the settings).
 #[derive(Debug, Clone)]
@@ -311,121 +279,6 @@ impl WaitingRoom {
     }
 }
 
-/// A queue status from a tick's answer.
-fn status_from(on_sale: &OnSale, entry: Option<&str>, ticked: &Ticked) -> QueueStatus {
-    let now = DateTime::<Utc>::from_timestamp_millis(ticked.now_ms).unwrap_or_else(Utc::now);
-    let phase = on_sale.phase_at(now);
-    let state = match (entry, ticked.state.as_deref()) {
-        (Some(_), Some("waiting")) => QueueState::Waiting,
-        (Some(_), Some("admitted")) => QueueState::Admitted,
-        (Some(_), Some("left")) => QueueState::Left,
-        (Some(_), Some("expired")) => QueueState::Expired,
-        _ => QueueState::Out,
-    };
-    let opens_in_ms = match phase {
-        Phase::Upcoming => Some(on_sale.queue_opens_at.timestamp_millis() - ticked.now_ms),
-        Phase::Drawing => Some(on_sale.opens_ms() - ticked.now_ms),
-        Phase::Open => None,
-    }
-    .map(|ms| ms.max(0) as u64);
-    let (eta_secs, eta_basis) = match (state, ticked.position) {
-        (QueueState::Waiting, Some(position)) => {
-            let (per_minute, basis) = measured_rate(on_sale, ticked);
-            let secs = (f64::from(position) * 60.0 / per_minute).ceil() as u64;
-            (Some(secs), Some(basis))
-        }
-        _ => (None, None),
-    };
-    QueueStatus {
-        on_sale: on_sale.id,
-        phase,
-        state,
-        entry: entry.map(str::to_owned),
-        position: ticked.position,
-        waiting: if phase == Phase::Open {
-            ticked.waiting
-        } else {
-            0
-        },
-        shopping: ticked.active,
-        opens_in_ms,
-        eta_secs,
-        eta_basis,
-        admission_ends_in_ms: ticked
-            .until_ms
-            .filter(|_| state == QueueState::Admitted)
-            .map(|until| (until - ticked.now_ms).max(0) as u64),
-        showtime_ids: on_sale.showtime_ids.clone(),
-    }
-}
-
-/// Admissions per minute: measured over the last minute once enough have happened, else the
-/// configured rate (a guess).
-fn measured_rate(on_sale: &OnSale, ticked: &Ticked) -> (f64, EtaBasis) {
-    let window = (ticked.now_ms - on_sale.opens_ms()).clamp(0, 60_000);
-    if ticked.admitted_last_minute >= MEASURED_MIN_ADMISSIONS && window >= MEASURED_MIN_WINDOW_MS {
-        let rate = f64::from(ticked.admitted_last_minute) * 60_000.0 / window as f64;
-        (rate, EtaBasis::Measured)
-    } else {
-        (f64::from(on_sale.admit_per_minute), EtaBasis::Configured)
-    }
-}
-
-/// SHA-256 of the seed, hex: the commitment published before the opening.
-pub fn commitment(seed: &str) -> String {
-    hex(&sha2::Sha256::digest(seed.as_bytes()))
-}
-
-/// The order the draw serves `entries` in: by the first 12 hex digits (48 bits) of
-/// SHA-1("<seed>:<entry>") as a number, ties by entry id. `join.lua` gives each drawn entry
-/// the same number as its place, and Redis serves equal places by member, so this is the
-/// order served.
-pub fn draw_order(seed: &str, entries: &[String]) -> Vec<String> {
-    let mut keyed: Vec<(u64, &String)> = entries
-        .iter()
-        .map(|entry| {
-            let digest = sha1::Sha1::digest(format!("{seed}:{entry}").as_bytes());
-            let place = digest[..6]
-                .iter()
-                .fold(0u64, |acc, byte| (acc << 8) | u64::from(*byte));
-            (place, entry)
-        })
-        .collect();
-    keyed.sort();
-    keyed.into_iter().map(|(_, entry)| entry.clone()).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-async fn load(db: &PgPool, id: i64) -> Result<OnSale, AppError> {
-    let row: Option<(String, DateTime<Utc>, i32, i32, i32)> = sqlx::query_as(
-        "SELECT name, opens_at, prequeue_minutes, admit_per_minute, max_active
-           FROM on_sales WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await?;
-    let (name, opens_at, prequeue, per_minute, max_active) =
-        row.ok_or_else(|| AppError::not_found(format!("on-sale {id}")))?;
-    let showtime_ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM showtimes WHERE on_sale_id = $1 AND cancelled_at IS NULL ORDER BY starts_at",
-    )
-    .bind(id)
-    .fetch_all(db)
-    .await?;
-    Ok(OnSale {
-        id,
-        name,
-        opens_at,
-        queue_opens_at: opens_at - chrono::Duration::minutes(i64::from(prequeue)),
-        admit_per_minute: per_minute as u32,
-        max_active: max_active as u32,
-        showtime_ids,
-    })
-}
-
 /// Refuses a hold or purchase of `showtime` unless this request carries the admission of
 /// its on-sale for `session` (`403 not_admitted`).
 pub async fn require_admission(
@@ -452,33 +305,5 @@ pub async fn require_admission(
         Ok(())
     } else {
         Err(refused)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_draw_orders_by_the_hash_of_seed_and_entry() {
-        let entries: Vec<String> = (0..50).map(|i| format!("entry{i:02}")).collect();
-        let order = draw_order("seed", &entries);
-        let mut sorted = order.clone();
-        sorted.sort();
-        assert_eq!(sorted, entries, "the draw is a permutation");
-        assert_ne!(order, entries, "and not the identity");
-        assert_eq!(order, draw_order("seed", &entries), "it is reproducible");
-        assert_ne!(order, draw_order("other seed", &entries));
-        // SHA-1("seed:entry00") starts with these 12 hex digits (as `redis.sha1hex` gives).
-        let digest = hex(&sha1::Sha1::digest(b"seed:entry00"));
-        assert_eq!(digest.len(), 40);
-    }
-
-    #[test]
-    fn the_commitment_is_the_seeds_sha256() {
-        assert_eq!(
-            commitment("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }
