@@ -9,8 +9,10 @@ export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 
 # Budgets in KiB of brotli, a little above the sizes measured when they were set (visitor
 # 415.7 KiB, staff 344.5 KiB): raise one only with a reason in the commit that does. The goal
-# for the visitor bundle is 250 KiB (see README, Measurements).
-VISITOR_BUDGET_KIB=425
+# for the visitor bundle is 250 KiB (see README, Measurements). Raised once: the on-sale
+# waiting room (its live queue messages, errors and banner) took the visitor bundle to
+# 425.1 KiB.
+VISITOR_BUDGET_KIB=435
 STAFF_BUDGET_KIB=355
 
 scripts/build.sh --release --frontend-only >&2

@@ -16,8 +16,11 @@ async function staffPost(request: APIRequestContext, endpoint: string, form: Rec
   return (await response.json()) as { id: number | null; message: string };
 }
 
-/** A showtime two days ahead in a new two-seat room, behind an on-sale opening in `opensInMs`. */
-async function onSale(request: APIRequestContext, opensInMs: number) {
+/**
+ * A showtime two days ahead in a new two-seat room (through the staff API), put behind an
+ * on-sale opening in `opensInMs` through the staff page's form.
+ */
+async function onSale(browser: Browser, request: APIRequestContext, opensInMs: number) {
   const signedIn = await request.post('/api/admin/login', {
     form: { email: STAFF_EMAIL, password: STAFF_PASSWORD, next: '/admin' },
   });
@@ -55,16 +58,21 @@ async function onSale(request: APIRequestContext, opensInMs: number) {
     price_wheelchair: '12.00',
     price_companion: '12.00',
   });
-  const opensAt = new Date(Date.now() + opensInMs).toISOString();
-  const sale = await staffPost(request, 'catalog/on_sale', {
-    name: `Queue Premiere ${stamp}`,
-    opens_at: opensAt,
-    prequeue_minutes: '10',
-    admit_per_minute: '60',
-    max_active: '1',
-    showtime_ids: String(showtime.id),
-  });
-  return { onSale: sale.id!, showtime: showtime.id! };
+  // The on-sale through the staff page's form, in a browser signed in as the same admin.
+  const staffPage = await (await browser.newContext({ storageState: await request.storageState() })).newPage();
+  await staffPage.goto('/admin/schedule');
+  const form = staffPage.getByRole('form', { name: 'Sell through a queue' });
+  await form.getByLabel('Name').fill(`Queue Premiere ${stamp}`);
+  await form.getByLabel('Opens (UTC').fill(new Date(Date.now() + opensInMs).toISOString());
+  await form.getByLabel('Queue opens this many minutes before').fill('10');
+  await form.getByLabel('People let in per minute').fill('60');
+  await form.getByLabel('At most shopping at once').fill('1');
+  await form.getByLabel('Showtime ids').fill(String(showtime.id));
+  await form.getByRole('button', { name: 'Create the on-sale' }).click();
+  await expect(staffPage).toHaveURL(/\/on_sales\/\d+$/);
+  const onSale = Number(staffPage.url().match(/(\d+)$/)![1]);
+  await staffPage.context().close();
+  return { onSale, showtime: showtime.id! };
 }
 
 async function person(browser: Browser, path: string): Promise<Page> {
@@ -76,7 +84,7 @@ async function person(browser: Browser, path: string): Promise<Page> {
 test('countdown, a place in the queue, admitted, seats held and bought', async ({ browser, playwright }) => {
   test.setTimeout(90_000);
   const staff = await playwright.request.newContext({ baseURL: test.info().project.use.baseURL });
-  const { onSale: id, showtime } = await onSale(staff, 8_000);
+  const { onSale: id, showtime } = await onSale(browser, staff, 12_000);
   await staff.dispose();
 
   const first = await person(browser, `/on_sales/${id}`);

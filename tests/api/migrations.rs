@@ -38,6 +38,7 @@ async fn migrations_apply_to_an_empty_database_and_rerun_as_a_no_op() {
             "audit_log",
             "auditoriums",
             "movies",
+            "on_sales",
             "orders",
             "seat_blocks",
             "seats",

@@ -596,3 +596,29 @@ async fn the_room_survives_an_app_restart() {
     );
     assert_eq!(again(&first).await["state"], "admitted");
 }
+
+#[tokio::test]
+async fn the_waiting_line_of_an_on_sale_showtime_needs_the_admission_too() {
+    let app = spawn_app_with(&[PROXIED]).await;
+    let (showtime, _) = app.showtime_in("Screening Room").await;
+    let seats: Vec<i64> = app.seats_of(showtime).await.iter().map(|s| s.0).collect();
+    let id = on_sale(&app, &[showtime], -1000, 6000, 10).await;
+    // An admitted person holds every seat: the showtime is full.
+    let holder = app.session_from("10.10.0.1");
+    assert_eq!(join(&holder, id).await.0, 200);
+    assert_eq!(me(&holder, id).await["state"], "admitted");
+    let (status, body) = holder.hold(showtime, &seats).await;
+    assert_eq!(status, 200, "{body}");
+    // Someone not let in may not wait for offers; once let in, they may.
+    let waiting = app.session_from("10.10.0.2");
+    let (status, body) = waiting.join(showtime, 1).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (403, json!("not_admitted")),
+        "{body}"
+    );
+    assert_eq!(join(&waiting, id).await.0, 200);
+    assert_eq!(me(&waiting, id).await["state"], "admitted");
+    let (status, body) = waiting.join(showtime, 1).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -207,6 +207,9 @@ pub async fn join_line(showtime_id: i64, party: u32) -> Result<LinePlace, AppErr
 async fn join(showtime_id: i64, party: u32) -> Result<LinePlace, AppError> {
     let call = Caller::limited(showtime_id, Budget::LineJoins).await?;
     call.showtime.check_on_sale()?;
+    // Offers are holds: waiting for one is shopping too, so it needs the on-sale's admission.
+    let (state, session) = (&call.state, call.session.as_str());
+    crate::server::room::require_admission(state, call.showtime.on_sale_id, session).await?;
     call.state
         .line
         .join(

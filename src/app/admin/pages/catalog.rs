@@ -227,6 +227,60 @@ pub fn AdminSchedule() -> impl IntoView {
                 </fieldset>
                 <button type="submit">"Schedule"</button>
             </form>
+            <h2 id="on-sale-heading">"Sell through a queue"</h2>
+            <p>
+                "For a big release: its showtimes open at a set time, and people are let in from a fair queue (docs/api.md, On-sales)."
+            </p>
+            <form
+                method="post"
+                action="/api/admin/catalog/on_sale"
+                class="staff-form"
+                aria-labelledby="on-sale-heading"
+            >
+                <label>"Name" <input name="name" required maxlength="200" /></label>
+                <label>
+                    "Opens (UTC, like 2026-12-24T10:00:00Z)"
+                    <input name="opens_at" required placeholder="2026-12-24T10:00:00Z" />
+                </label>
+                <label>
+                    "Queue opens this many minutes before"
+                    <input
+                        name="prequeue_minutes"
+                        type="number"
+                        min="0"
+                        max="1440"
+                        value="15"
+                        required
+                    />
+                </label>
+                <label>
+                    "People let in per minute"
+                    <input
+                        name="admit_per_minute"
+                        type="number"
+                        min="1"
+                        max="100000"
+                        value="300"
+                        required
+                    />
+                </label>
+                <label>
+                    "At most shopping at once"
+                    <input
+                        name="max_active"
+                        type="number"
+                        min="1"
+                        max="100000"
+                        value="200"
+                        required
+                    />
+                </label>
+                <label>
+                    "Showtime ids (comma-separated)"
+                    <input name="showtime_ids" required inputmode="numeric" />
+                </label>
+                <button type="submit">"Create the on-sale"</button>
+            </form>
         }
     };
     view! { <Frame title="Schedule a showtime".into()>{with_overview("schedule", form)}</Frame> }
