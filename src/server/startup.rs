@@ -82,11 +82,11 @@ const USAGE: &str = "usage:
 Passwords are read from MARQUEE_PASSWORD, or else the first line of standard input.";
 
 /// `marquee admin create-user|set-password|disable-user|enable-user --email <email> …`
-/// (`server::staff::accounts::admin_command`).
+/// (`server::staff::cli::admin_command`).
 async fn admin_command(args: &[String]) -> ExitCode {
     let outcome = match args.first().map(String::as_str) {
         Some(command @ ("create-user" | "set-password" | "disable-user" | "enable-user")) => {
-            super::staff::accounts::admin_command(command, &args[1..]).await
+            super::staff::cli::admin_command(command, &args[1..]).await
         }
         _ => Err(USAGE.to_string()),
     };

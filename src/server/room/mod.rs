@@ -99,14 +99,15 @@ impl WaitingRoom {
         let key = self.keys(on_sale).seed();
         let mut redis = self.redis.clone();
         let candidate = format!("{}{}", random_token(), random_token());
-        let _: Option<String> = redis::cmd("SET")
+        // One round trip (Redis 7): the seed already there, or `nil` when this one was set.
+        let existing: Option<String> = redis::cmd("SET")
             .arg(&key)
             .arg(&candidate)
             .arg("NX")
+            .arg("GET")
             .query_async(&mut redis)
             .await?;
-        let seed: String = redis.get(&key).await?;
-        Ok(seed)
+        Ok(existing.unwrap_or(candidate))
     }
 
     /// What anyone may know of an on-sale: the commitment always, the seed once it opened.

@@ -2,6 +2,7 @@
 //!
 //! - [`accounts`]: argon2id passwords, sign-in with a per-address rate limit and a
 //!   per-account lockout, the first admin (from settings, or `marquee admin create-user`).
+//! - [`cli`]: `marquee admin …`, accounts from the command line.
 //! - [`audit`]: every staff mutation, written with the mutation.
 //! - [`catalog`]: movies, theaters, auditoriums and their layouts, the schedule.
 //! - [`box_office`]: refunds, blocked seats, counter sales, check-in.
@@ -21,6 +22,7 @@ pub mod accounts;
 pub mod audit;
 pub mod box_office;
 pub mod catalog;
+pub mod cli;
 pub mod dashboard;
 pub mod reports;
 pub mod respond;
