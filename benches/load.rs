@@ -21,28 +21,15 @@ use std::time::{Duration, Instant};
 mod support;
 
 use marquee::server::{AppState, Application};
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
-use support::measure::{http_client, ms, percentile};
+use support::measure::{http_client, ms, percentile, pick_free, post_json};
 
 const LEVELS: [usize; 4] = [1, 8, 32, 128];
 const PHASE: Duration = Duration::from_secs(5);
 const BUYERS: usize = 2_000;
 
 async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, Value) {
-    match client
-        .post(format!("{base}/api/{endpoint}"))
-        .json(&body)
-        .send()
-        .await
-    {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            (status, response.json().await.unwrap_or(Value::Null))
-        }
-        Err(_) => (0, Value::Null),
-    }
+    post_json(client, format!("{base}/api/{endpoint}"), body).await
 }
 
 #[tokio::main]
@@ -279,23 +266,8 @@ async fn flash_sale(base: &str, state: &AppState, showtime: i64) {
                     Ok(r) => r.json().await.unwrap_or(Value::Null),
                     Err(_) => continue,
                 };
-                let taken: std::collections::HashSet<i64> = ["sold", "held"]
-                    .iter()
-                    .flat_map(|k| map[*k].as_array().cloned().unwrap_or_default())
-                    .filter_map(|v| v.as_i64())
-                    .collect();
-                let free: Vec<i64> = all_seats
-                    .iter()
-                    .copied()
-                    .filter(|s| !taken.contains(s))
-                    .collect();
-                if free.is_empty() {
+                let Some(want) = pick_free(&map, &all_seats) else {
                     return (0usize, attempt);
-                }
-                let want: Vec<i64> = {
-                    let mut rng = rand::rng();
-                    let n = rng.random_range(1..=4).min(free.len());
-                    free.choose_multiple(&mut rng, n).copied().collect()
                 };
                 let (status, _) = post(
                     &client,

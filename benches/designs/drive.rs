@@ -2,14 +2,14 @@
 //! `load.rs`, over HTTP to a base URL that is either one design's minimal router or the full
 //! app's `/api`.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
+
+use crate::support::measure::pick_free;
 
 /// Where the load goes, and how its "sold" step is asked for.
 pub struct Target {
@@ -34,16 +34,7 @@ pub fn visitor() -> reqwest::Client {
         .unwrap()
 }
 
-/// Status and JSON body; status 0 when the request itself failed.
-pub async fn post(client: &reqwest::Client, url: String, body: Value) -> (u16, Value) {
-    match client.post(url).json(&body).send().await {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            (status, response.json().await.unwrap_or(Value::Null))
-        }
-        Err(_) => (0, Value::Null),
-    }
-}
+pub use crate::support::measure::post_json as post;
 
 /// One hold + release of one seat; whether the hold was a 200.
 async fn pair(client: &reqwest::Client, base: &str, showtime: i64, seat: i64) -> bool {
@@ -203,23 +194,8 @@ async fn buy(base: &str, full_app: bool, showtime: i64, all_seats: &[i64], buyer
         };
         let map: Value = response.json().await.unwrap_or(Value::Null);
         mine.maps.push(sent.elapsed());
-        let taken: HashSet<i64> = ["sold", "held"]
-            .iter()
-            .flat_map(|k| map[*k].as_array().cloned().unwrap_or_default())
-            .filter_map(|v| v.as_i64())
-            .collect();
-        let free: Vec<i64> = all_seats
-            .iter()
-            .copied()
-            .filter(|s| !taken.contains(s))
-            .collect();
-        if free.is_empty() {
+        let Some(want) = pick_free(&map, all_seats) else {
             return mine;
-        }
-        let want: Vec<i64> = {
-            let mut rng = rand::rng();
-            let n = rng.random_range(1..=4).min(free.len());
-            free.choose_multiple(&mut rng, n).copied().collect()
         };
         let body = json!({"showtime_id": showtime, "seat_ids": want});
         let sent = Instant::now();

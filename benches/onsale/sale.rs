@@ -1,17 +1,15 @@
 //! The flash sale at on-sale size: [`BUYERS`] buyers race for every seat of one showtime
 //! through the HTTP API (seat map, hold 1–4 random free seats, purchase), each its own session.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use marquee::server::AppState;
-use rand::Rng;
-use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use crate::support::measure::{http_client, ms, percentile};
+use crate::support::measure::{http_client, ms, percentile, pick_free, post_json};
 
 pub const BUYERS: usize = 10_000;
 /// Buyers in the middle of their visit at once (each with its own connection). All 10,000 at
@@ -74,18 +72,7 @@ pub struct Sale {
 }
 
 async fn post(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> (u16, Value) {
-    match client
-        .post(format!("{base}/api/{endpoint}"))
-        .json(&body)
-        .send()
-        .await
-    {
-        Ok(response) => {
-            let status = response.status().as_u16();
-            (status, response.json().await.unwrap_or(Value::Null))
-        }
-        Err(error) => (0, Value::String(error.to_string())),
-    }
+    post_json(client, format!("{base}/api/{endpoint}"), body).await
 }
 
 /// One buyer: looks at the map, grabs 1–4 free seats, buys them; tries again after a lost race
@@ -108,23 +95,8 @@ async fn visit(base: &str, showtime: i64, buyer: usize, all_seats: &[i64]) -> Vi
             visit.errors.push(map.to_string());
             continue;
         }
-        let taken: HashSet<i64> = ["sold", "held"]
-            .iter()
-            .flat_map(|k| map[*k].as_array().cloned().unwrap_or_default())
-            .filter_map(|v| v.as_i64())
-            .collect();
-        let free: Vec<i64> = all_seats
-            .iter()
-            .copied()
-            .filter(|s| !taken.contains(s))
-            .collect();
-        if free.is_empty() {
+        let Some(want) = pick_free(&map, all_seats) else {
             return visit;
-        }
-        let want: Vec<i64> = {
-            let mut rng = rand::rng();
-            let n = rng.random_range(1..=4).min(free.len());
-            free.choose_multiple(&mut rng, n).copied().collect()
         };
         let start = Instant::now();
         let (status, body) = post(

@@ -24,3 +24,42 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// POSTs `body` as JSON to `url`: the status and the JSON answer (`null` if it is not JSON);
+/// status 0, with the error as a string, when no answer came.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: String,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    match client.post(url).json(&body).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, response.json().await.unwrap_or_default())
+        }
+        Err(error) => (0, serde_json::Value::String(error.to_string())),
+    }
+}
+
+/// What a flash-sale buyer picks from a seat map (`sold` and `held` lists): 1 to 4 random free
+/// seats of `all_seats`, or `None` when none is free.
+pub fn pick_free(map: &serde_json::Value, all_seats: &[i64]) -> Option<Vec<i64>> {
+    use rand::Rng;
+    use rand::seq::IndexedRandom;
+    let taken: std::collections::HashSet<i64> = ["sold", "held"]
+        .iter()
+        .flat_map(|k| map[*k].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v.as_i64())
+        .collect();
+    let free: Vec<i64> = all_seats
+        .iter()
+        .copied()
+        .filter(|s| !taken.contains(s))
+        .collect();
+    if free.is_empty() {
+        return None;
+    }
+    let mut rng = rand::rng();
+    let n = rng.random_range(1..=4).min(free.len());
+    Some(free.choose_multiple(&mut rng, n).copied().collect())
+}
