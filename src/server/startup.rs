@@ -5,14 +5,14 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
@@ -235,7 +235,7 @@ async fn drain(period: Duration, draining: &health::Draining) {
 /// The whole HTTP surface: pages, server functions under `/api/`, health, metrics, static
 /// files.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -315,6 +315,20 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(telemetry::http::middleware))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The pages' routes, found once per process by rendering the app with its data loading
+/// switched off.
+///
+/// That switch is process-wide (leptos_server's `SuppressResourceLoad`, leptos issue #4773):
+/// a page whose data starts loading on another thread while the routes are being found waits
+/// forever, and its request ends in a 503 at `REQUEST_TIMEOUT_SECS`. A server builds its
+/// router once, before it serves anything, so it is safe there; several apps in one process
+/// (the integration tests, the benches) would hit it whenever one starts while another
+/// renders. Found once, before the first router exists, no page can be rendering meanwhile.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Leptos options from the same settings (cargo-leptos passes the `LEPTOS_*` variables).

@@ -83,12 +83,7 @@ async fn pages_link_their_area_s_bundle_under_the_hashed_names() {
     let _ = std::fs::remove_dir_all(root);
 }
 
-// On the multi-threaded runtime the server runs on in production. On the test's single
-// thread, this test's first requests twice got no answer within 30 s in full CI runs (once
-// `/`, once `/admin/login`). That was never reproduced when run alone (25 runs) or with its
-// neighbours (8 runs), and its cause is not known; a task blocking the test's only thread is
-// the suspect. Other threads can still answer while one is blocked.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn without_the_list_pages_link_the_plain_names() {
     let root = site(false);
     let app = spawn_app_with(&[("LEPTOS_SITE_ROOT", root.to_str().unwrap())]).await;

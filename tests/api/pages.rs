@@ -136,3 +136,57 @@ async fn movie_page_shows_the_movie_and_its_showtimes() {
     assert!(html.contains("Orbit of Glass"));
     assert!(html.contains("142 min"));
 }
+
+/// Pages keep rendering while other instances start in the same process. Building an
+/// instance's router finds the pages' routes by rendering the app with data loading switched
+/// off, process-wide; a page whose data started loading meanwhile used to wait forever (a 503
+/// after `REQUEST_TIMEOUT_SECS`, or no answer within a client's timeout).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_render_while_other_instances_start() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    let app = Arc::new(spawn_app().await);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .unwrap();
+    let starting = Arc::new(AtomicBool::new(true));
+    let mut readers = Vec::new();
+    for path in ["/", "/admin/login", "/admin/login", "/admin/login"] {
+        let (app, client, starting) = (app.clone(), client.clone(), starting.clone());
+        readers.push(tokio::spawn(async move {
+            let mut answered = 0;
+            while starting.load(Ordering::Relaxed) {
+                let asked = Instant::now();
+                let status = client.get(app.url(path)).send().await.map(|r| r.status());
+                assert!(
+                    matches!(status, Ok(reqwest::StatusCode::OK)),
+                    "{path} while other instances start: {status:?} after {:?}",
+                    asked.elapsed()
+                );
+                answered += 1;
+            }
+            answered
+        }));
+    }
+    // Other instances being set up, a router every 20 ms or so, for three seconds.
+    let state = app.state.clone();
+    let builder = tokio::task::spawn_blocking(move || {
+        let began = Instant::now();
+        let mut built = 0;
+        while began.elapsed() < Duration::from_secs(3) {
+            drop(marquee::server::router(state.clone()));
+            built += 1;
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        built
+    });
+    assert!(builder.await.unwrap() > 0);
+    starting.store(false, Ordering::Relaxed);
+    for reader in readers {
+        let answered = reader.await.expect("every page answered");
+        assert!(answered > 0);
+    }
+}
