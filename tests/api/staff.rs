@@ -2,9 +2,12 @@
 //! in `staff_access.rs`; box office (refunds, blocks, counter sales, check-in) in
 //! `staff_box.rs`.
 
+use std::time::{Duration, Instant};
+
 use serde_json::Value;
 
 use crate::helpers::{Session, TestApp, spawn_app, spawn_app_with};
+use crate::live::SOON;
 use marquee::server::staff::Role;
 use marquee::server::staff::accounts::create_user;
 
@@ -153,7 +156,7 @@ async fn sign_in_attempts_are_limited_per_address() {
 }
 
 #[tokio::test]
-async fn catalog_changes_are_validated_audited_and_public_at_once_on_every_instance() {
+async fn catalog_changes_are_validated_audited_and_reach_every_instance() {
     let app = spawn_app().await;
     let other = app.second_instance().await;
     let admin = staff(&app, Role::Admin).await;
@@ -241,14 +244,24 @@ async fn catalog_changes_are_validated_audited_and_public_at_once_on_every_insta
     .await;
     assert_eq!(status, 200, "{showtime}");
     let showtime_id = showtime["id"].as_i64().unwrap();
-    let (status, after) = other.session().get(&path).await;
-    assert_eq!(status, 200);
-    assert!(
-        after["days"]
+    // The other instance forgets its copy when the announcement reaches it over Redis
+    // pub/sub: a moment after the change, not necessarily before the next request.
+    let heard = Instant::now();
+    loop {
+        let (status, after) = other.session().get(&path).await;
+        assert_eq!(status, 200);
+        if after["days"]
             .to_string()
-            .contains(&format!("\"id\":{showtime_id}")),
-        "{after}"
-    );
+            .contains(&format!("\"id\":{showtime_id}"))
+        {
+            break;
+        }
+        assert!(
+            heard.elapsed() < SOON,
+            "still cached after {SOON:?}: {after}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let (status, detail) = other
         .session()
         .get(&format!("/api/showtime?id={showtime_id}"))
