@@ -24,6 +24,11 @@ test('home, movie, not found and My bookings have no axe violations', async ({ p
   await page.goto('/');
   await audit(page, 'home');
   await page.locator('a.movie-link, .movie-card a').first().click();
+  // Audited once the movie page is there, its title included: a hydrated page navigates in
+  // place and names the document once the movie has loaded (audited in between, the
+  // document had no title).
+  await expect(page).toHaveURL(/\/movies\/\d+$/);
+  await expect(page).toHaveTitle(/^(?!Now showing).+ · Marquee$/);
   await audit(page, 'movie');
   await page.goto('/no/such/page');
   await audit(page, 'not found');
