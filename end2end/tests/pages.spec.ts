@@ -44,6 +44,9 @@ test('the seat map fits a phone-width screen by scrolling, not squashing @ssr', 
 }) => {
   await page.setViewportSize({ width: 375, height: 800 });
   await openShowtimeIn(page, 'Grand Hall');
+  // Measured once the stylesheet applies: the URL changes before it has loaded, and an
+  // unstyled seat button is 23.4 px wide (what this test measured when it failed).
+  await page.waitForLoadState('load');
   const seat = page.locator('[data-seat-id]').first();
   const box = await seat.boundingBox();
   expect(box?.width ?? 0).toBeGreaterThanOrEqual(24);
